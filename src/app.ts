@@ -1,0 +1,52 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { timeout } from "hono/timeout";
+import type { Deps } from "./deps.ts";
+import { registerHealth } from "./health/routes.ts";
+import { errorHandler, notFoundHandler, validationHook } from "./http/errors.ts";
+import { OPENAPI_PATH, REFERENCE_PATH } from "./http/paths.ts";
+import { apiVersion } from "./version.ts";
+
+/**
+ * Builds the whole HTTP app from its dependencies. No I/O happens here, so
+ * tests can build a fresh app against any Loki and Redis.
+ */
+export function createApp(deps: Deps): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+
+  app.use(
+    requestId({
+      headerName: "X-Request-Id",
+      // Accept a caller's id when it is sane, otherwise generate one.
+      generator: () => crypto.randomUUID(),
+    }),
+  );
+  app.use(
+    "/api/*",
+    timeout(
+      deps.config.REQUEST_TIMEOUT_MS,
+      () => new HTTPException(504, { message: `Request exceeded ${deps.config.REQUEST_TIMEOUT_MS} ms` }),
+    ),
+  );
+
+  registerHealth(app, deps);
+
+  app.doc31(OPENAPI_PATH, {
+    openapi: "3.1.0",
+    info: {
+      title: "Logsleuth API",
+      version: apiVersion(),
+      description:
+        "AI-oriented log analysis on Grafana Loki. Every error is application/problem+json with a `hint` on how to fix the call.",
+    },
+    servers: [{ url: "/" }],
+  });
+  app.get(REFERENCE_PATH, Scalar({ url: OPENAPI_PATH, pageTitle: "Logsleuth API reference" }));
+  app.get("/", (c) => c.redirect(REFERENCE_PATH));
+
+  app.notFound(notFoundHandler(app));
+  app.onError(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,119 @@
+import { z } from "zod";
+
+/**
+ * Configuration from the environment, validated with zod. Every variable is
+ * documented here and in the README ("Configuration"). Bad values stop start-up
+ * with a message naming the variable and what it expects.
+ */
+const port = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      if (!/^\d+$/.test(v) || Number(v) < 0 || Number(v) > 65535) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a TCP port number 0-65535, got "${v}"` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
+const millis = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      if (!/^\d+$/.test(v) || Number(v) <= 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${name} must be a positive whole number of milliseconds, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
+const url = (name: string, protocols: string[]) =>
+  z.string().transform((v, ctx) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${name} must be a URL like ${protocols[0]}//host:port, got "${v}"` });
+      return z.NEVER;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${name} must use ${protocols.join(" or ")} (e.g. ${protocols[0]}//host:port), got "${v}"`,
+      });
+      return z.NEVER;
+    }
+    return v.replace(/\/+$/, "");
+  });
+
+const envSchema = z.object({
+  /** TCP port the API listens on. */
+  PORT: port("PORT", 8080),
+  /** Interface the API binds to. */
+  HOST: z.string().min(1, "HOST must be a host name or IP address").default("127.0.0.1"),
+  /** Base URL of Loki's HTTP API. */
+  LOKI_URL: url("LOKI_URL", ["http:", "https:"]).default("http://127.0.0.1:3100"),
+  /** X-Scope-OrgID sent to Loki when the API runs single-tenant against a Loki with auth enabled. */
+  LOKI_TENANT: z
+    .string()
+    .regex(/^[A-Za-z0-9!\-_.*'()]{1,150}$/, "LOKI_TENANT must be a Loki tenant id (letters, digits, !-_.*'(), ≤150)")
+    .optional(),
+  /** Redis URL for the cache; unset → in-memory cache. */
+  REDIS_URL: url("REDIS_URL", ["redis:", "rediss:"]).optional(),
+  /** Log level of the API's own logs. */
+  LOG_LEVEL: z
+    .enum(["debug", "info", "warn", "error", "silent"], {
+      error: () => "LOG_LEVEL must be one of debug, info, warn, error, silent",
+    })
+    .default("info"),
+  /** Timeout of one call to Loki (queries). */
+  LOKI_TIMEOUT_MS: millis("LOKI_TIMEOUT_MS", 30_000),
+  /** Timeout of the whole /health check. */
+  HEALTH_TIMEOUT_MS: millis("HEALTH_TIMEOUT_MS", 2_000),
+  /** Timeout of one API request, end to end (504 after it). */
+  REQUEST_TIMEOUT_MS: millis("REQUEST_TIMEOUT_MS", 60_000),
+  /** How long a graceful shutdown waits for in-flight requests. */
+  SHUTDOWN_TIMEOUT_MS: millis("SHUTDOWN_TIMEOUT_MS", 10_000),
+  /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
+  MEMORY_CACHE_BYTES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return 64 * 1024 * 1024;
+      if (!/^\d+$/.test(v) || Number(v) < 1024) {
+        ctx.addIssue({
+          code: "custom",
+          message: `MEMORY_CACHE_BYTES must be a whole number of bytes ≥ 1024, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return Number(v);
+    }),
+});
+
+export type Config = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? "environment");
+    return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}

@@ -1,0 +1,31 @@
+import { type Cache, createCache } from "./cache/index.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { LokiClient } from "./loki/client.ts";
+
+/** Everything a service needs from the outside, built once in index.ts and passed down. */
+export interface Deps {
+  config: Config;
+  loki: LokiClient;
+  cache: Cache;
+  logger: Logger;
+  /** ms since epoch when the process started serving. */
+  startedAt: number;
+}
+
+export function buildDeps(config: Config, logger: Logger): Deps {
+  const loki = new LokiClient({ url: config.LOKI_URL, tenant: config.LOKI_TENANT, timeoutMs: config.LOKI_TIMEOUT_MS });
+  const cache = createCache({
+    redisUrl: config.REDIS_URL,
+    memoryBytes: config.MEMORY_CACHE_BYTES,
+    onRedisStateChange: (up, error) =>
+      up
+        ? logger.info("redis reachable again; cache in use")
+        : logger.warn("redis unreachable; serving uncached", { error }),
+  });
+  return { config, loki, cache, logger, startedAt: Date.now() };
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  await Promise.allSettled([deps.loki.close(), deps.cache.close()]);
+}

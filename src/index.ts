@@ -1,0 +1,78 @@
+import { pathToFileURL } from "node:url";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { buildDeps, closeDeps } from "./deps.ts";
+import { createLogger } from "./log.ts";
+import { apiVersion } from "./version.ts";
+
+/** Process entry: config → deps → app → serve, with graceful shutdown. */
+export async function main(config: Config): Promise<{ stop(): Promise<void>; port: number }> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const deps = buildDeps(config, logger);
+  const app = createApp(deps);
+  if (!config.LOKI_TENANT) logger.info("single-tenant mode: Loki is called without X-Scope-OrgID");
+  logger.info("cache", { kind: deps.cache.kind });
+
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+      resolve({ server: s, port: info.port }),
+    );
+    s.once("error", reject);
+  });
+  logger.info("logsleuth listening", {
+    url: `http://${config.HOST}:${port}`,
+    version: apiVersion(),
+    loki: config.LOKI_URL,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("shutting down: finishing in-flight requests");
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+      const deadline = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), config.SHUTDOWN_TIMEOUT_MS).unref(),
+      );
+      if ((await Promise.race([closed, deadline])) === "timeout") {
+        logger.warn("shutdown deadline reached; closing remaining connections");
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }
+      await closeDeps(deps);
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  return { stop, port };
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isEntry) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  main(config).then(
+    ({ stop }) => {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+          stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        });
+      }
+    },
+    (err: unknown) => {
+      process.stderr.write(`logsleuth failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
