@@ -18,7 +18,10 @@ export function track(child: ChildProcess): void {
   };
   process.once("exit", killAll);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
+    process.on(signal, function onSignal() {
+      // When the program has its own handler (the demo's graceful stop), let it
+      // run; the exit hook still kills whatever is left.
+      if (process.listeners(signal).some((l) => l !== onSignal)) return;
       killAll();
       process.exit(130);
     });
