@@ -41,7 +41,11 @@ async function run() {
     await client.close();
     say(`seeded ${lines} log lines from ${scenarios.length} systems (the last hour, two incidents)`);
 
-    const env = { ...process.env, LOKI_URL: loki.url, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      LOKI_URL: loki.url,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    };
     const wanted = Number(env.PORT ?? 8080);
     const port = wanted === 0 || (await portFree(wanted)) ? wanted : await freePort();
     if (port !== wanted) say(`port ${wanted} is busy; using ${port} (set PORT to choose)`);
