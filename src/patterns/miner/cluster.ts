@@ -1,0 +1,97 @@
+// A cluster: one template (a word pattern per position), the separators to rebuild it, and which
+// positions were generalised by the miner (those match by pattern; the others match exactly).
+
+import { PLACEHOLDER } from "./config.ts";
+import { capture, generalize, hasPlaceholder, matches } from "./pattern.ts";
+import { joinWords } from "./tokenize.ts";
+
+export interface Cluster {
+  id: number;
+  tokens: string[];
+  seps: string[];
+  /** `free[i]`: position i was generalised and accepts any word its pattern matches. */
+  free: boolean[];
+  count: number;
+  /** Words of the first line that joined, to show sample parameters. */
+  sampleWords: string[];
+  /** Ids of clusters merged into this one; they resolve to this cluster. */
+  merged: number[];
+  /** Logical time of the last line, for least-recently-used eviction. */
+  lastSeen: number;
+  /** Memoised template string; cleared when the tokens change. */
+  template?: string | undefined;
+}
+
+export function newCluster(id: number, masked: string[], words: string[], seps: string[], tick: number): Cluster {
+  return {
+    id,
+    tokens: masked.slice(),
+    seps: seps.slice(),
+    free: masked.map(() => false),
+    count: 0,
+    sampleWords: words.slice(),
+    merged: [],
+    lastSeen: tick,
+  };
+}
+
+export function templateString(cluster: Cluster): string {
+  cluster.template ??= joinWords(cluster.tokens, cluster.seps);
+  return cluster.template;
+}
+
+/** Whether the cluster accepts `word` (masked) at position i. */
+export function acceptsAt(cluster: Cluster, i: number, word: string): boolean {
+  const t = cluster.tokens[i];
+  if (t === word) return true;
+  return t !== undefined && cluster.free[i] === true && matches(t, word);
+}
+
+export function accepts(cluster: Cluster, masked: readonly string[]): boolean {
+  const tokens = cluster.tokens;
+  if (tokens.length !== masked.length) return false;
+  for (let i = 0; i < tokens.length; i++) {
+    const w = masked[i] as string;
+    if (tokens[i] !== w && !acceptsAt(cluster, i, w)) return false;
+  }
+  return true;
+}
+
+/** Whether every line `other` accepts is also accepted by `cluster` (by template). */
+export function subsumes(cluster: Cluster, other: Cluster): boolean {
+  if (cluster.tokens.length !== other.tokens.length) return false;
+  for (let i = 0; i < cluster.tokens.length; i++) {
+    if (!acceptsAt(cluster, i, other.tokens[i] as string)) return false;
+  }
+  return true;
+}
+
+/** Widens the cluster at `positions` so it also accepts the given masked words. */
+export function widen(cluster: Cluster, positions: readonly number[], masked: readonly string[]): void {
+  for (const i of positions) {
+    const t = cluster.tokens[i];
+    const w = masked[i];
+    if (t === undefined || w === undefined) continue;
+    cluster.tokens[i] = generalize(t, w);
+    cluster.free[i] = true;
+  }
+  cluster.template = undefined;
+}
+
+/** The parameters a line (its original words) gives to the cluster's template, in order. */
+export function paramsOf(cluster: Cluster, words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < cluster.tokens.length; i++) {
+    const t = cluster.tokens[i] as string;
+    if (!hasPlaceholder(t)) continue;
+    const w = words[i] ?? "";
+    if (t === PLACEHOLDER) {
+      out.push(w);
+      continue;
+    }
+    const got = capture(t, w);
+    if (got === undefined) out.push(w);
+    else out.push(...got);
+  }
+  return out;
+}

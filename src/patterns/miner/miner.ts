@@ -1,0 +1,238 @@
+// The online template miner. Lines are grouped by word count; within a group a line joins the
+// cluster whose template accepts it. Otherwise it is compared with the nearest cluster: positions
+// that differ only by values (a placeholder on one side, `key=` values) are widened at once; a
+// single differing word becomes a parameter once its position has shown enough distinct, rare
+// values across the clusters that agree on everything else. Anything else starts a new cluster.
+// Clusters are only ever merged, never split, so a line's cluster id stays valid: merged ids
+// resolve to the surviving cluster and its final template.
+
+import type { Cluster } from "./cluster.ts";
+import { accepts, acceptsAt, newCluster, paramsOf, subsumes, templateString, widen } from "./cluster.ts";
+import type { MinerConfig } from "./config.ts";
+import { extractMessage } from "./extract.ts";
+import { Group } from "./group.ts";
+import { Masker } from "./mask.ts";
+import { hasPlaceholder, isEnumLike, looksLikeValueChange } from "./pattern.ts";
+import type { Tokens } from "./tokenize.ts";
+import { collapseRepeats, tokenize } from "./tokenize.ts";
+
+export interface MineResult {
+  clusterId: number;
+  template: string;
+  params: string[];
+  fields?: Record<string, unknown>;
+}
+
+export interface ClusterInfo {
+  id: number;
+  template: string;
+  count: number;
+  sampleParams: string[];
+}
+
+/** The mutable state a snapshot captures. */
+export interface MinerState {
+  nextId: number;
+  tick: number;
+  /** Least recently used first. */
+  clusters: Cluster[];
+}
+
+export class Miner {
+  readonly config: MinerConfig;
+  readonly #masker: Masker;
+  /** All live clusters, least recently used first (a Map keeps insertion order). */
+  readonly #clusters = new Map<number, Cluster>();
+  /** Live clusters by word count, oldest first. */
+  readonly #groups = new Map<number, Group>();
+  /** Merged or evicted-into ids → surviving id. */
+  readonly #alias = new Map<number, number>();
+  /** Masked line → cluster id; cleared whenever a template changes, so it never changes a decision. */
+  readonly #lineCache = new Map<string, number>();
+  #nextId = 1;
+  #tick = 0;
+
+  constructor(config: MinerConfig, state?: MinerState) {
+    this.config = config;
+    this.#masker = new Masker(config.masks, config.cacheSize);
+    if (state !== undefined) this.#load(state);
+  }
+
+  add(line: string): MineResult {
+    const { message, fields } = extractMessage(line, this.config.messageKeys);
+    const raw = tokenize(message, this.#masker);
+    const tokens = this.config.collapseRepeats ? collapseRepeats(raw) : raw;
+    const cluster = this.#assign(tokens);
+    cluster.count++;
+    cluster.lastSeen = ++this.#tick;
+    this.#clusters.delete(cluster.id);
+    this.#clusters.set(cluster.id, cluster);
+    const result: MineResult = {
+      clusterId: cluster.id,
+      template: templateString(cluster),
+      params: paramsOf(cluster, tokens.words),
+    };
+    if (fields !== undefined) result.fields = fields;
+    if (this.#clusters.size > this.config.maxClusters) this.#evictOldest();
+    return result;
+  }
+
+  templateOf(clusterId: number): string | undefined {
+    const cluster = this.#resolve(clusterId);
+    return cluster === undefined ? undefined : templateString(cluster);
+  }
+
+  clusters(): ClusterInfo[] {
+    return [...this.#clusters.values()]
+      .sort((a, b) => b.count - a.count || a.id - b.id)
+      .map((c) => ({
+        id: c.id,
+        template: templateString(c),
+        count: c.count,
+        sampleParams: paramsOf(c, c.sampleWords),
+      }));
+  }
+
+  state(): MinerState {
+    return { nextId: this.#nextId, tick: this.#tick, clusters: [...this.#clusters.values()] };
+  }
+
+  #resolve(id: number): Cluster | undefined {
+    return this.#clusters.get(this.#alias.get(id) ?? id);
+  }
+
+  #assign(tokens: Tokens): Cluster {
+    const masked = tokens.masked;
+    const key = masked.join("\u0001");
+    const cachedId = this.#lineCache.get(key);
+    if (cachedId !== undefined) {
+      const cached = this.#resolve(cachedId);
+      if (cached !== undefined) return cached;
+    }
+    const group = this.#group(masked.length);
+    const candidates = group.candidates(masked);
+    let cluster = candidates.find((c) => accepts(c, masked)) ?? this.#mergeNearest(group, candidates, masked);
+    if (cluster === undefined) {
+      cluster = newCluster(this.#nextId++, masked, tokens.words, tokens.seps, this.#tick);
+      group.add(cluster);
+      this.#clusters.set(cluster.id, cluster);
+    }
+    if (this.#lineCache.size >= this.config.cacheSize) this.#lineCache.clear();
+    this.#lineCache.set(key, cluster.id);
+    return cluster;
+  }
+
+  /** Widens the nearest cluster to accept the line when the evidence says so; undefined otherwise. */
+  #mergeNearest(group: Group, candidates: Cluster[], masked: string[]): Cluster | undefined {
+    let best: Cluster | undefined;
+    let bestDiff: number[] = [];
+    for (const c of candidates) {
+      const diff: number[] = [];
+      for (let i = 0; i < masked.length; i++) {
+        if (!acceptsAt(c, i, masked[i] as string)) {
+          diff.push(i);
+          if (best !== undefined && diff.length > bestDiff.length) break;
+        }
+      }
+      if (
+        best === undefined ||
+        diff.length < bestDiff.length ||
+        (diff.length === bestDiff.length && c.count > best.count)
+      ) {
+        best = c;
+        bestDiff = diff;
+      }
+    }
+    if (best === undefined) return undefined;
+    const shared = sharedWords(best, bestDiff);
+    if (shared < 1) return undefined;
+    const strong = bestDiff.filter((i) => looksLikeValueChange(best.tokens[i] as string, masked[i] as string));
+    const weak = bestDiff.filter((i) => !strong.includes(i));
+    if (weak.length > 1) return undefined;
+    const [position] = weak;
+    if (position !== undefined) {
+      if (shared < this.config.minSharedWords) return undefined;
+      if (!this.#variesLikeParameter(group, masked, position, strong)) return undefined;
+    }
+    group.reindex(best, () => widen(best, bestDiff, masked));
+    this.#absorbInto(best, group);
+    return best;
+  }
+
+  /**
+   * Whether position `at` behaves like a parameter among the clusters that agree with the line
+   * everywhere else: enough distinct values, and enough of them seen only once.
+   */
+  #variesLikeParameter(group: Group, masked: string[], at: number, ignore: number[]): boolean {
+    const value = masked[at] as string;
+    if (isEnumLike(value)) return false;
+    const counts = new Map<string, number>([[value, 1]]);
+    for (const c of group.members) {
+      const other = c.tokens[at] as string;
+      if (c.free[at] === true || hasPlaceholder(other)) continue;
+      let agrees = true;
+      for (let i = 0; i < masked.length && agrees; i++) {
+        if (i !== at && !ignore.includes(i)) agrees = acceptsAt(c, i, masked[i] as string);
+      }
+      if (agrees) counts.set(other, (counts.get(other) ?? 0) + c.count);
+    }
+    let rare = 0;
+    for (const n of counts.values()) if (n <= 1) rare++;
+    return counts.size >= this.config.minDistinctValues && rare >= this.config.minRareValues;
+  }
+
+  /** Merges into `target` every other cluster of the group its template now covers. */
+  #absorbInto(target: Cluster, group: Group): void {
+    this.#lineCache.clear();
+    for (const other of [...group.members]) {
+      if (other === target || !subsumes(target, other)) continue;
+      group.remove(other);
+      this.#clusters.delete(other.id);
+      target.count += other.count;
+      target.lastSeen = Math.max(target.lastSeen, other.lastSeen);
+      for (const id of [other.id, ...other.merged]) {
+        this.#alias.set(id, target.id);
+        target.merged.push(id);
+      }
+    }
+  }
+
+  #evictOldest(): void {
+    const oldest = this.#clusters.values().next().value;
+    if (oldest === undefined) return;
+    this.#clusters.delete(oldest.id);
+    this.#groups.get(oldest.tokens.length)?.remove(oldest);
+    for (const id of oldest.merged) this.#alias.delete(id);
+    this.#lineCache.clear();
+  }
+
+  #load(state: MinerState): void {
+    this.#nextId = state.nextId;
+    this.#tick = state.tick;
+    for (const c of [...state.clusters].sort((a, b) => a.lastSeen - b.lastSeen || a.id - b.id)) {
+      this.#clusters.set(c.id, c);
+      for (const id of c.merged) this.#alias.set(id, c.id);
+    }
+    for (const c of [...state.clusters].sort((a, b) => a.id - b.id)) {
+      this.#group(c.tokens.length).add(c);
+    }
+  }
+
+  #group(length: number): Group {
+    let group = this.#groups.get(length);
+    if (group === undefined) {
+      group = new Group();
+      this.#groups.set(length, group);
+    }
+    return group;
+  }
+}
+
+/** Positions outside `diff` where the cluster has a constant word. */
+function sharedWords(cluster: Cluster, diff: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < cluster.tokens.length; i++) {
+    if (!diff.includes(i) && !hasPlaceholder(cluster.tokens[i] as string)) n++;
+  }
+  return n;
+}

@@ -1,0 +1,135 @@
+// Word patterns: a template word is a literal or a pattern with `<*>` holes (`blk_<*>`, `uid=<*>`,
+// `<*>:<*>`). Matching, capturing the holes, and generalising two words into one pattern.
+
+import { PLACEHOLDER } from "./config.ts";
+
+const PH = PLACEHOLDER;
+
+export function hasPlaceholder(word: string): boolean {
+  return word.includes(PH);
+}
+
+/** The values `value` gives to the holes of `pattern`, or undefined when it does not match. */
+export function capture(pattern: string, value: string): string[] | undefined {
+  if (pattern === PH) return [value];
+  const pieces = pattern.split(PH);
+  const first = pieces[0] ?? "";
+  const last = pieces[pieces.length - 1] ?? "";
+  if (pieces.length === 1) return pattern === value ? [] : undefined;
+  if (!value.startsWith(first) || value.length < first.length + last.length || !value.endsWith(last)) {
+    return undefined;
+  }
+  const end = value.length - last.length;
+  const out: string[] = [];
+  let pos = first.length;
+  for (let k = 1; k < pieces.length - 1; k++) {
+    const piece = pieces[k] ?? "";
+    const at = value.indexOf(piece, pos);
+    if (at < 0 || at + piece.length > end) return undefined;
+    out.push(value.slice(pos, at));
+    pos = at + piece.length;
+  }
+  out.push(value.slice(pos, end));
+  return out;
+}
+
+/** Whether `value` (a word or another pattern) fits `pattern`. */
+export function matches(pattern: string, value: string): boolean {
+  return pattern === value || pattern === PH || (hasPlaceholder(pattern) && capture(pattern, value) !== undefined);
+}
+
+/** Holes joined only by `_`, `-` or `.` (or nothing) are one value. */
+const JOINED_HOLES = /<\*>(?:[._-]?<\*>)+/g;
+const ALNUM = /[\p{L}\p{N}]/u;
+const LETTER = /\p{L}/u;
+const DIGIT = /\p{N}/u;
+
+function isAlnum(ch: string | undefined): boolean {
+  return ch !== undefined && ALNUM.test(ch);
+}
+
+/** Index ranges [start, end) of the placeholders in `word`. */
+function holes(word: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let at = word.indexOf(PH); at >= 0; at = word.indexOf(PH, at + PH.length)) out.push([at, at + PH.length]);
+  return out;
+}
+
+function insideHole(ranges: Array<[number, number]>, cut: number): boolean {
+  return ranges.some(([s, e]) => cut > s && cut < e);
+}
+
+/**
+ * One pattern covering both words: the common start (cut where a word part ends, or where letters
+ * meet digits), a hole, and the common end when it is only punctuation.
+ * `user=root` + `user=admin` → `user=<*>`; `bglio11` + `bglio3` → `bglio<*>`; `Set(a,` + `Set(b,` → `Set(<*>,`.
+ */
+export function generalize(a: string, b: string): string {
+  if (a === b) return a;
+  const ha = holes(a);
+  const hb = holes(b);
+  const max = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < max && a[p] === b[p]) p++;
+  while (p > 0 && !prefixBoundary(a, b, p, ha, hb)) p--;
+  let s = 0;
+  while (s < max - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
+  while (s > 0 && !suffixBoundary(a, b, s, ha, hb)) s--;
+  const out = `${a.slice(0, p)}${PH}${a.slice(a.length - s)}`;
+  return out.replace(JOINED_HOLES, PH);
+}
+
+function prefixBoundary(a: string, b: string, p: number, ha: Array<[number, number]>, hb: Array<[number, number]>) {
+  if (insideHole(ha, p) || insideHole(hb, p)) return false;
+  const last = a[p - 1];
+  if (!isAlnum(last)) return true;
+  // letters followed by digits (or a hole) in both words: `bglio` | `11`
+  const na = a[p];
+  const nb = b[p];
+  const digitOrHole = (ch: string | undefined) => ch !== undefined && (DIGIT.test(ch) || ch === "<");
+  return last !== undefined && LETTER.test(last) && digitOrHole(na) && digitOrHole(nb);
+}
+
+function suffixBoundary(a: string, b: string, s: number, ha: Array<[number, number]>, hb: Array<[number, number]>) {
+  const ca = a.length - s;
+  const cb = b.length - s;
+  if (insideHole(ha, ca) || insideHole(hb, cb)) return false;
+  for (let k = ca; k < a.length; k++) if (isAlnum(a[k])) return false;
+  return true;
+}
+
+/**
+ * Whether two different words at one position look like two values of one parameter rather than
+ * two constants: one is wholly a value (`<*>`), one is an instance of the other's pattern
+ * (`chdir(<*>)` / `chdir(pwd)`), both are identifiers carrying a value (`rdd_<*>` / `broadcast_<*>`), or both assign to the same key (`user=root` / `user=admin`).
+ */
+export function looksLikeValueChange(a: string, b: string): boolean {
+  if (a === PH || b === PH) return true;
+  if (isInstance(a, b) || isInstance(b, a)) return true;
+  if (isIdentifierValue(a) && isIdentifierValue(b)) return true;
+  const ka = a.indexOf("=");
+  if (ka <= 0 || ka === a.length - 1) return false;
+  return b.length > ka + 1 && b.slice(0, ka + 1) === a.slice(0, ka + 1) && isAlnum(a[ka - 1]);
+}
+
+const VALUE_EDGE_START = /^(?:[\p{L}\p{N}]|<\*>)/u;
+const VALUE_EDGE_END = /(?:[\p{L}\p{N}]|<\*>)$/u;
+
+/** `value` fills the holes of `pattern` with word-like values (no bare punctuation at their edges). */
+function isInstance(pattern: string, value: string): boolean {
+  if (!hasPlaceholder(pattern)) return false;
+  const got = capture(pattern, value);
+  return got?.every((v) => VALUE_EDGE_START.test(v) && VALUE_EDGE_END.test(v)) === true;
+}
+
+const IDENTIFIER = /^(?:[\p{L}\p{N}_-]|<\*>|\.(?!\.))+$/u;
+
+/** An identifier with a value in it (`blk_<*>`, `core.<*>`), not a label glued to a value (`state:<*>`, `total....<*>`). */
+function isIdentifierValue(word: string): boolean {
+  return hasPlaceholder(word) && IDENTIFIER.test(word);
+}
+
+/** An upper-case identifier such as `RUNNING` or `SCREEN_ON`: by convention a state or event name. */
+export function isEnumLike(word: string): boolean {
+  return /^[A-Z][A-Z0-9_]*[A-Z0-9]$/.test(word) && /[A-Z]{2}/.test(word);
+}
