@@ -7,6 +7,7 @@ import type { Deps } from "./deps.ts";
 import { registerHealth } from "./health/routes.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./http/errors.ts";
 import { OPENAPI_PATH, REFERENCE_PATH } from "./http/paths.ts";
+import { registerQuery } from "./query/routes.ts";
 import { apiVersion } from "./version.ts";
 
 /**
@@ -32,6 +33,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   );
 
   registerHealth(app, deps);
+  registerQuery(app, deps);
 
   app.doc31(OPENAPI_PATH, {
     openapi: "3.1.0",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDurationMs } from "./query/time.ts";
 
 /**
  * Configuration from the environment, validated with zod. Every variable is
@@ -81,6 +82,66 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: millis("REQUEST_TIMEOUT_MS", 60_000),
   /** How long a graceful shutdown waits for in-flight requests. */
   SHUTDOWN_TIMEOUT_MS: millis("SHUTDOWN_TIMEOUT_MS", 10_000),
+  /** The label that names services; unset → auto-detected (service_name, service, app, job, …). */
+  SERVICE_LABEL: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "SERVICE_LABEL must be a Loki label name like service_name or app")
+    .optional(),
+  /** Longest time range one query may cover. */
+  MAX_QUERY_RANGE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return 7 * 86_400_000;
+      const ms = parseDurationMs(v);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: "custom", message: `MAX_QUERY_RANGE must be a duration like 24h or 7d, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  /** Most lines one answer reads from Loki (time-sliced paging up to this cap). */
+  QUERY_SCAN_CAP: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return 20_000;
+      if (!/^\d+$/.test(v) || Number(v) < 1) {
+        ctx.addIssue({
+          code: "custom",
+          message: `QUERY_SCAN_CAP must be a positive whole number of lines, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return Number(v);
+    }),
+  /** Lines per Loki call when paging (≤ Loki's max_entries_limit_per_query, 5000 by default). */
+  QUERY_PAGE_SIZE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return 5_000;
+      if (!/^\d+$/.test(v) || Number(v) < 1) {
+        ctx.addIssue({
+          code: "custom",
+          message: `QUERY_PAGE_SIZE must be a positive whole number of lines, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return Number(v);
+    }),
+  /** Token budget of an answer when the caller gives no max_tokens. */
+  DEFAULT_MAX_TOKENS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return 4_000;
+      if (!/^\d+$/.test(v) || Number(v) < 200) {
+        ctx.addIssue({ code: "custom", message: `DEFAULT_MAX_TOKENS must be a whole number ≥ 200, got "${v}"` });
+        return z.NEVER;
+      }
+      return Number(v);
+    }),
   /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
   MEMORY_CACHE_BYTES: z
     .string()

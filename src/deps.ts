@@ -2,6 +2,8 @@ import { type Cache, createCache } from "./cache/index.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { LokiClient } from "./loki/client.ts";
+import { ServiceDiscovery } from "./query/discovery.ts";
+import type { QuerySettings } from "./query/service.ts";
 
 /** Everything a service needs from the outside, built once in index.ts and passed down. */
 export interface Deps {
@@ -9,6 +11,8 @@ export interface Deps {
   loki: LokiClient;
   cache: Cache;
   logger: Logger;
+  discovery: ServiceDiscovery;
+  querySettings: QuerySettings;
   /** ms since epoch when the process started serving. */
   startedAt: number;
 }
@@ -23,7 +27,20 @@ export function buildDeps(config: Config, logger: Logger): Deps {
         ? logger.info("redis reachable again; cache in use")
         : logger.warn("redis unreachable; serving uncached", { error }),
   });
-  return { config, loki, cache, logger, startedAt: Date.now() };
+  return {
+    config,
+    loki,
+    cache,
+    logger,
+    discovery: new ServiceDiscovery(config.SERVICE_LABEL),
+    querySettings: {
+      maxRangeMs: config.MAX_QUERY_RANGE,
+      scanCap: config.QUERY_SCAN_CAP,
+      pageSize: config.QUERY_PAGE_SIZE,
+      defaultMaxTokens: config.DEFAULT_MAX_TOKENS,
+    },
+    startedAt: Date.now(),
+  };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

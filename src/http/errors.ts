@@ -2,6 +2,7 @@ import type { Context, Env, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import type { Logger } from "../log.ts";
+import { LogqlError } from "../logql/errors.ts";
 import { LokiError } from "../loki/errors.ts";
 import { ApiError, PROBLEM_CONTENT_TYPE, type Problem, problemType } from "./problem.ts";
 
@@ -37,6 +38,16 @@ export function errorHandler(logger: Logger) {
         },
         err.extra.headers,
       );
+    }
+    if (err instanceof LogqlError) {
+      return problem(c, {
+        type: problemType(`logql-${err.code.replaceAll("_", "-")}`),
+        title: err.code === "scope_violation" ? "Query outside your scope" : "Invalid query",
+        status: 400,
+        detail: `${err.field}: ${err.message}${err.position !== undefined ? ` (at character ${err.position})` : ""}`,
+        hint: err.hint,
+        errors: [{ field: err.field, message: err.message }],
+      });
     }
     if (err instanceof LokiError) {
       logger.warn("loki call failed", { kind: err.kind, path: err.details.path, message: err.message });

@@ -1,0 +1,219 @@
+/**
+ * Likely origin of a failure (pure). In real incidents the loudest or first
+ * error is rarely the cause: callers fail because of what they call, and the
+ * service at fault may log late, quietly, at warn level, or not at all. So the
+ * answer follows the evidence of what called what:
+ *
+ * 1. Each problem line that names another service (in its message or in a
+ *    field such as `upstream`) is an edge caller → callee.
+ * 2. In each trace, services whose problems are explained by a failing
+ *    downstream call are callers; the sinks of those edges (failing, and not
+ *    explained by anything further down) are origin candidates.
+ * 3. Candidates are ranked by how much of the failure points at them; without
+ *    any edge, the service whose problems started the burst earliest wins,
+ *    and a steady background error (present before the burst) is discounted.
+ */
+export interface ProblemLine {
+  service: string;
+  /** ms since epoch */
+  ts: number;
+  level: string;
+  message: string;
+  traceId?: string | undefined;
+  /** Other services this line names as its callee (from fields or text); filled by `findMentions`. */
+  mentions?: string[];
+}
+
+export interface Origin {
+  service: string;
+  reason: string;
+  evidence: string[];
+  /** 0–1: share of the failure evidence that points at this service. */
+  confidence: number;
+  /** Other candidates, best first. */
+  alternatives: Array<{ service: string; score: number }>;
+}
+
+const CALLEE_FIELDS = [
+  "upstream",
+  "downstream",
+  "callee",
+  "target",
+  "peer_service",
+  "peer.service",
+  "dependency",
+  "remote_service",
+  "backend",
+];
+
+/** Services a line names as a callee: known names in callee fields or, as whole words, in the message. */
+export function findMentions(
+  self: string,
+  message: string,
+  fields: Record<string, unknown>,
+  known: string[],
+): string[] {
+  const out = new Set<string>();
+  for (const key of CALLEE_FIELDS) {
+    const v = fields[key];
+    if (typeof v === "string") {
+      const short = v.slice(v.lastIndexOf("/") + 1);
+      if (known.includes(short) && short !== self) out.add(short);
+    }
+  }
+  // `caller=gateway`, `from=edge`: a name in a caller position is not a callee.
+  const lower = message.toLowerCase().replace(CALLER_CONTEXT, " ");
+  for (const name of known) {
+    if (name === self || name.length < 2) continue;
+    const n = name.toLowerCase();
+    let from = 0;
+    for (let i = lower.indexOf(n, from); i !== -1; i = lower.indexOf(n, from)) {
+      const before = lower[i - 1];
+      const after = lower[i + n.length];
+      if (!isNameChar(before) && !isNameChar(after)) {
+        out.add(name);
+        break;
+      }
+      from = i + 1;
+    }
+  }
+  return [...out];
+}
+
+const CALLER_CONTEXT =
+  /\b(caller|calling_service|from|source|src|client|parent|parent_service|origin|requester|remote_caller|called_by|invoked_by)\s*[=:]\s*"?[\w./-]+"?/g;
+
+const isNameChar = (ch: string | undefined) => ch !== undefined && /[a-z0-9_-]/.test(ch);
+
+export function likelyOrigin(lines: ProblemLine[], window?: { start: number; end: number }): Origin | undefined {
+  if (lines.length === 0) return undefined;
+  const score = new Map<string, number>();
+  const add = (s: string, v: number) => score.set(s, (score.get(s) ?? 0) + v);
+  const pointedAtBy = new Map<string, Map<string, number>>(); // callee → caller → lines
+  const explained = new Map<string, number>(); // service → its problem lines that name a failing callee
+  const total = new Map<string, number>();
+  for (const l of lines) total.set(l.service, (total.get(l.service) ?? 0) + 1);
+
+  // Edges from mentions.
+  for (const l of lines) {
+    for (const callee of l.mentions ?? []) {
+      const callers = pointedAtBy.get(callee) ?? new Map<string, number>();
+      callers.set(l.service, (callers.get(l.service) ?? 0) + 1);
+      pointedAtBy.set(callee, callers);
+      explained.set(l.service, (explained.get(l.service) ?? 0) + 1);
+    }
+  }
+  const isExplained = (s: string) => (explained.get(s) ?? 0) / Math.max(1, total.get(s) ?? 0) >= 0.5;
+
+  // Per trace: the sinks of the mention edges inside the trace.
+  const byTrace = new Map<string, ProblemLine[]>();
+  for (const l of lines) {
+    if (!l.traceId) continue;
+    const list = byTrace.get(l.traceId) ?? [];
+    list.push(l);
+    byTrace.set(l.traceId, list);
+  }
+  let tracesWithChain = 0;
+  const traceSinks = new Map<string, number>();
+  for (const traceLines of byTrace.values()) {
+    const services = new Set(traceLines.map((l) => l.service));
+    const callees = new Set(traceLines.flatMap((l) => l.mentions ?? []));
+    if (callees.size === 0) continue;
+    tracesWithChain++;
+    const callers = new Set(traceLines.filter((l) => (l.mentions ?? []).length > 0).map((l) => l.service));
+    for (const callee of callees) {
+      if (callers.has(callee)) continue; // explained further down
+      traceSinks.set(callee, (traceSinks.get(callee) ?? 0) + 1);
+      // A sink that logged its own problem in the trace is stronger evidence than a silent one.
+      add(callee, services.has(callee) ? 2 : 1);
+    }
+  }
+
+  // Without traces: the global mention graph's sinks.
+  for (const [callee, callers] of pointedAtBy) {
+    const inbound = [...callers.values()].reduce((a, b) => a + b, 0);
+    if (!isExplained(callee)) add(callee, inbound * (tracesWithChain ? 0.1 : 1));
+  }
+
+  if (score.size === 0) return earliestBurst(lines, total, window);
+
+  const ranked = [...score.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const [best, bestScore] = ranked[0]!;
+  const sum = ranked.reduce((a, [, v]) => a + v, 0);
+  const own = lines.filter((l) => l.service === best);
+  const callers = [...(pointedAtBy.get(best) ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1]);
+  const evidence: string[] = [];
+  for (const [caller, n] of callers.slice(0, 3)) {
+    const example = lines.find((l) => l.service === caller && l.mentions?.includes(best));
+    evidence.push(`${caller}: ${n} problem line(s) name ${best}${example ? `, e.g. "${clip(example.message)}"` : ""}`);
+  }
+  if (own.length > 0) {
+    const first = own.reduce((a, b) => (b.ts < a.ts ? b : a));
+    const levels = countBy(own.map((l) => l.level));
+    evidence.push(
+      `${best}: ${own.length} own problem line(s) (${Object.entries(levels)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(
+          ", ",
+        )}), none explained by a failing downstream call; first at ${new Date(first.ts).toISOString()}: "${clip(first.message)}"`,
+    );
+  } else {
+    evidence.push(`${best} logged no problem of its own in the range: its callers' failures are the only trace of it`);
+  }
+  if (traceSinks.get(best)) {
+    evidence.push(
+      `${best} is the deepest failing service in ${traceSinks.get(best)} of ${tracesWithChain} failing trace(s)`,
+    );
+  }
+  const firstCaller = callers[0]?.[0];
+  const reason = firstCaller
+    ? `${best} is where the failure chain ends: its callers (${callers.map(([c]) => c).join(", ")}) fail when calling it, and its own problems are not explained by a failing downstream call`
+    : `${best} has problems that nothing further down explains`;
+  return {
+    service: best,
+    reason,
+    evidence,
+    confidence: round(bestScore / sum),
+    alternatives: ranked.slice(1, 4).map(([service, s]) => ({ service, score: round(s / sum) })),
+  };
+}
+
+/** No call evidence: the service whose problem burst began first, steady background errors discounted. */
+function earliestBurst(lines: ProblemLine[], total: Map<string, number>, window?: { start: number; end: number }) {
+  const start = window?.start ?? Math.min(...lines.map((l) => l.ts));
+  const end = window?.end ?? Math.max(...lines.map((l) => l.ts));
+  const span = Math.max(1, end - start);
+  const candidates = [...total.keys()].map((service) => {
+    const own = lines
+      .filter((l) => l.service === service)
+      .map((l) => l.ts)
+      .sort((a, b) => a - b);
+    // Steadiness: share of the range's quarters that contain this service's problems.
+    const quarters = new Set(own.map((t) => Math.min(3, Math.floor(((t - start) / span) * 4)))).size;
+    return { service, first: own[0]!, count: own.length, steady: quarters === 4 && own.length > 4 };
+  });
+  const bursts = candidates.filter((c) => !c.steady);
+  const pool = bursts.length ? bursts : candidates;
+  pool.sort((a, b) => a.first - b.first || b.count - a.count);
+  const best = pool[0]!;
+  const steady = candidates.filter((c) => c.steady).map((c) => c.service);
+  const evidence = [
+    `${best.service}: first problem at ${new Date(best.first).toISOString()} (${best.count} problem line(s)); no line names a failing callee`,
+  ];
+  if (steady.length) evidence.push(`steady background errors discounted: ${steady.join(", ")}`);
+  return {
+    service: best.service,
+    reason: `${best.service}'s problems began first and no call evidence points elsewhere`,
+    evidence,
+    confidence: round(1 / pool.length),
+    alternatives: pool.slice(1, 4).map((c) => ({ service: c.service, score: round(1 / pool.length) })),
+  } satisfies Origin;
+}
+
+const clip = (s: string, n = 120) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const round = (x: number) => Math.round(x * 100) / 100;
+function countBy(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}

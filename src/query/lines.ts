@@ -1,0 +1,103 @@
+import { extractMessage } from "../patterns/miner/extract.ts";
+import type { LogEntry } from "./entry.ts";
+
+/**
+ * What a line says, across formats: level, message and fields of JSON and
+ * logfmt lines, level tokens of plain text, and trace/correlation ids.
+ */
+export type Level = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "unknown";
+
+export interface ParsedLine {
+  level: Level;
+  message: string;
+  fields: Record<string, unknown>;
+  traceId?: string;
+}
+
+export const MESSAGE_KEYS = ["msg", "message", "log", "text", "event"] as const;
+const LEVEL_KEYS = ["level", "severity", "lvl", "loglevel", "log_level", "levelname", "detected_level"];
+export const TRACE_KEYS = [
+  "trace_id",
+  "traceId",
+  "traceID",
+  "trace",
+  "correlation_id",
+  "correlationId",
+  "request_id",
+  "requestId",
+  "x_request_id",
+];
+
+const LEVEL_WORDS: Record<string, Level> = {
+  fatal: "fatal",
+  panic: "fatal",
+  critical: "fatal",
+  crit: "fatal",
+  emerg: "fatal",
+  alert: "fatal",
+  error: "error",
+  err: "error",
+  eror: "error",
+  warn: "warn",
+  warning: "warn",
+  info: "info",
+  information: "info",
+  notice: "info",
+  debug: "debug",
+  dbug: "debug",
+  trace: "trace",
+};
+
+export function normalizeLevel(value: unknown): Level | undefined {
+  if (typeof value === "number") {
+    // syslog / pino numeric levels
+    if (value >= 60 || value <= 2) return "fatal";
+    if (value >= 50 || value === 3) return "error";
+    if (value >= 40 || value === 4) return "warn";
+    if (value >= 30 || value === 5 || value === 6) return "info";
+    return "debug";
+  }
+  if (typeof value !== "string") return undefined;
+  return LEVEL_WORDS[value.trim().toLowerCase()];
+}
+
+const TEXT_LEVEL = /(?:^|[\s[(|:])(FATAL|PANIC|CRITICAL|CRIT|ERROR|ERR|WARNING|WARN|INFO|DEBUG|TRACE)(?=$|[\s\]):|,])/;
+const TEXT_LEVEL_LOWER = /\blevel[=:]\s*"?(\w+)/i;
+const TEXT_TRACE =
+  /\b(?:trace[_-]?id|traceid|correlation[_-]?id|request[_-]?id)["']?\s*[=:]\s*"?([A-Za-z0-9][\w.:-]{3,})/i;
+
+export function parseLine(entry: Pick<LogEntry, "line" | "labels" | "metadata">): ParsedLine {
+  const { message, fields = {} } = extractMessage(entry.line, MESSAGE_KEYS);
+  const level = levelOf(entry, fields);
+  const traceId = traceIdOf(entry, fields);
+  return { level, message, fields, ...(traceId ? { traceId } : {}) };
+}
+
+function levelOf(entry: Pick<LogEntry, "line" | "labels" | "metadata">, fields: Record<string, unknown>): Level {
+  for (const key of LEVEL_KEYS) {
+    const l = normalizeLevel(fields[key]);
+    if (l) return l;
+  }
+  for (const source of [entry.labels, entry.metadata]) {
+    for (const key of ["level", "detected_level", "severity"]) {
+      const l = normalizeLevel(source[key]);
+      if (l) return l;
+    }
+  }
+  const token = TEXT_LEVEL.exec(entry.line.slice(0, 300))?.[1];
+  if (token) return normalizeLevel(token) ?? "unknown";
+  return normalizeLevel(TEXT_LEVEL_LOWER.exec(entry.line)?.[1]) ?? "unknown";
+}
+
+function traceIdOf(entry: Pick<LogEntry, "line" | "labels" | "metadata">, fields: Record<string, unknown>) {
+  for (const source of [fields, entry.metadata, entry.labels] as Record<string, unknown>[]) {
+    for (const key of TRACE_KEYS) {
+      const v = source[key];
+      if (typeof v === "string" && v.length > 0) return v;
+    }
+  }
+  return TEXT_TRACE.exec(entry.line)?.[1];
+}
+
+/** Levels at or above warn. */
+export const isProblemLevel = (l: Level) => l === "fatal" || l === "error" || l === "warn";

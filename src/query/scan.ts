@@ -1,0 +1,127 @@
+import { createHash } from "node:crypto";
+import type { Direction, LokiClient } from "../loki/client.ts";
+import type { Nanos } from "../loki/time.ts";
+import { entriesOf, entryKey, type LogEntry } from "./entry.ts";
+
+/**
+ * Reads a log query past Loki's per-query line limit by paging on time: each
+ * page ends (or starts) at the last timestamp seen, lines at that boundary
+ * timestamp are read again and de-duplicated, so lines sharing a timestamp are
+ * neither skipped nor repeated. Stops at `maxLines` and says so.
+ */
+export interface ScanOptions {
+  query: string;
+  start: Nanos;
+  end: Nanos;
+  direction: Direction;
+  /** Lines per Loki call (≤ Loki's max_entries_limit_per_query). */
+  pageSize: number;
+  /** Stop after this many lines (the scan cap). */
+  maxLines: number;
+  /** Resume point from a cursor: skip these entries at the boundary timestamp. */
+  boundary?: Boundary | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** The last timestamp returned and short hashes of the entries returned at it. */
+export interface Boundary {
+  ts: Nanos;
+  seen: string[];
+}
+
+export interface ScanResult {
+  entries: LogEntry[];
+  /** True when lines remain in the range beyond what was read. */
+  truncated: boolean;
+  pages: number;
+  /** The part of the range actually covered (the whole range unless truncated). */
+  covered: { start: Nanos; end: Nanos };
+  /** Where to resume (when truncated). */
+  next?: Boundary;
+}
+
+export const shortHash = (key: string): string => createHash("sha1").update(key).digest("base64url").slice(0, 12);
+
+export async function scan(loki: LokiClient, o: ScanOptions): Promise<ScanResult> {
+  const backward = o.direction === "backward";
+  let lo = o.start;
+  let hi = o.end;
+  const out: LogEntry[] = [];
+  let boundary: Boundary | undefined = o.boundary;
+  if (boundary) {
+    if (backward) hi = boundary.ts + 1n;
+    else lo = boundary.ts;
+  }
+  let pages = 0;
+  let truncated = false;
+  while (lo < hi) {
+    const limit = Math.min(o.pageSize, o.maxLines - out.length + (boundary?.seen.length ?? 0));
+    const data = await loki.queryRange(
+      { query: o.query, start: lo, end: hi, limit, direction: o.direction },
+      { signal: o.signal },
+    );
+    pages++;
+    if (data.resultType !== "streams") throw new Error("scan needs a log query, got a metric query");
+    const page = entriesOf(data.result).sort((a, b) => (backward ? cmpDesc(a, b) : cmpDesc(b, a)));
+    const seen = new Set(boundary?.seen ?? []);
+    const fresh = page.filter((e) => !(boundary && e.ts === boundary.ts && seen.has(shortHash(entryKey(e)))));
+    const room = o.maxLines - out.length;
+    out.push(...fresh.slice(0, room));
+    if (fresh.length > room) {
+      truncated = true;
+      break;
+    }
+    if (page.length < limit) break; // Loki has nothing more in [lo, hi)
+    const last = out.at(-1);
+    if (!last) break;
+    const atLast = out.filter((e) => e.ts === last.ts).map((e) => shortHash(entryKey(e)));
+    if (boundary && boundary.ts === last.ts && atLast.length >= seen.size && fresh.length === 0) {
+      // A whole page at one timestamp and nothing new: step past it.
+      if (backward) hi = last.ts;
+      else lo = last.ts + 1n;
+      boundary = undefined;
+      continue;
+    }
+    boundary = { ts: last.ts, seen: atLast };
+    if (backward) hi = last.ts + 1n;
+    else lo = last.ts;
+    if (out.length >= o.maxLines) {
+      truncated = await hasMore(loki, o, lo, hi, boundary);
+      break;
+    }
+  }
+  const lastTs = out.at(-1)?.ts;
+  const covered =
+    truncated && lastTs !== undefined
+      ? backward
+        ? { start: lastTs, end: o.end }
+        : { start: o.start, end: lastTs }
+      : { start: o.start, end: o.end };
+  return {
+    entries: out,
+    truncated,
+    pages,
+    covered,
+    ...(truncated && lastTs !== undefined
+      ? { next: { ts: lastTs, seen: out.filter((e) => e.ts === lastTs).map((e) => shortHash(entryKey(e))) } }
+      : {}),
+  };
+}
+
+/** One small look past the cap: is there any line we have not returned? */
+async function hasMore(loki: LokiClient, o: ScanOptions, lo: Nanos, hi: Nanos, boundary: Boundary) {
+  const data = await loki.queryRange(
+    { query: o.query, start: lo, end: hi, limit: boundary.seen.length + 1, direction: o.direction },
+    { signal: o.signal },
+  );
+  if (data.resultType !== "streams") return false;
+  const seen = new Set(boundary.seen);
+  return entriesOf(data.result).some((e) => !(e.ts === boundary.ts && seen.has(shortHash(entryKey(e)))));
+}
+
+function cmpDesc(a: LogEntry, b: LogEntry): number {
+  if (a.ts !== b.ts) return a.ts > b.ts ? -1 : 1;
+  const ka = entryKey(a);
+  const kb = entryKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

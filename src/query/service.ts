@@ -1,0 +1,401 @@
+import { ApiError } from "../http/problem.ts";
+import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
+import type { Direction, LokiClient } from "../loki/client.ts";
+import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
+import { type Dropped, fitToBudget, noneDropped, tokensOf } from "./budget.ts";
+import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
+import {
+  SERVICE_LABEL_CANDIDATES,
+  type ServiceCatalog,
+  type ServiceDiscovery,
+  serviceMatcher,
+  shortServiceName,
+} from "./discovery.ts";
+import { entriesOf, entryKey, type LogEntry, streamKey } from "./entry.ts";
+import { parseLine } from "./lines.ts";
+import { buildLogQuery, keepLine, type Mode } from "./modes.ts";
+import { scan, shortHash } from "./scan.ts";
+import { type AnalyzedEntry, summarize } from "./summarize.ts";
+import { resolveRange } from "./time.ts";
+
+export type Format = "summary" | "compact" | "lines";
+
+export interface QueryParams {
+  mode?: Mode | undefined;
+  service?: string[] | undefined;
+  level?: string[] | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+  since?: string | undefined;
+  contains?: string[] | undefined;
+  regex?: string | undefined;
+  trace_id?: string | undefined;
+  conversation_id?: string | undefined;
+  workspace_id?: string | undefined;
+  logql?: string | undefined;
+  limit?: number | undefined;
+  direction?: Direction | undefined;
+  format?: Format | undefined;
+  max_tokens?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface QuerySettings {
+  maxRangeMs: number;
+  /** Most lines one answer may read from Loki (time-sliced paging up to this). */
+  scanCap: number;
+  /** Lines per Loki call. */
+  pageSize: number;
+  defaultMaxTokens: number;
+}
+
+export interface QueryContext {
+  loki: LokiClient;
+  discovery: ServiceDiscovery;
+  settings: QuerySettings;
+  signal?: AbortSignal | undefined;
+  now?: number;
+}
+
+export interface QueryAnswer {
+  mode: Mode | "search";
+  format: Format;
+  logql: string;
+  range: { start: string; end: string };
+  stats: { lines_scanned: number; lines_returned: number; truncated: boolean; scan_cap: number; pages: number };
+  dropped: Dropped;
+  hints: string[];
+  tokens?: number;
+  [extra: string]: unknown;
+}
+
+export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<QueryAnswer> {
+  const now = ctx.now ?? Date.now();
+  const range = resolveRange(p, now, ctx.settings.maxRangeMs);
+  const catalog = await ctx.discovery.catalog(ctx.loki, range, ctx.signal);
+  const format: Format = p.format ?? (p.mode === undefined || p.mode === "raw" ? "lines" : "summary");
+  const services = p.service ?? [];
+  const { matcher, unknown } = services.length
+    ? serviceMatcher(catalog, services)
+    : { matcher: undefined, unknown: [] as string[] };
+  const hints: string[] = [];
+  if (unknown.length) {
+    hints.push(
+      `No stream has ${catalog.label} = ${unknown.join(", ")} in this range. Services that exist: ${
+        catalog.services
+          .map((s) => s.name)
+          .slice(0, 30)
+          .join(", ") || "(none)"
+      }.`,
+    );
+  }
+
+  const mode = p.mode ?? (p.logql ? "raw" : undefined);
+  let logql: string;
+  if (mode === "raw" || p.logql) {
+    if (!p.logql) {
+      throw new ApiError(
+        400,
+        "missing-logql",
+        "mode=raw needs logql",
+        "mode=raw was given without logql",
+        'Add logql={service_name="checkout"} |= "timeout" (URL-encoded), or choose another mode.',
+      );
+    }
+    logql = await scopedRaw(ctx, p.logql, matcher ? [matcher] : []);
+  } else {
+    if (mode === "conversation" && !p.conversation_id && !p.workspace_id) {
+      throw new ApiError(
+        400,
+        "missing-id",
+        "conversation mode needs an id",
+        "mode=conversation was given without conversation_id or workspace_id",
+        "Add conversation_id=<id> (one conversation) or workspace_id=<id> (a workspace's conversations).",
+      );
+    }
+    logql = render(
+      buildLogQuery(matcher ? [matcher] : [], catalog.label, mode, {
+        contains: p.contains,
+        regex: p.regex,
+        traceId: p.trace_id,
+        conversationId: p.conversation_id,
+        workspaceId: p.workspace_id,
+      }),
+    );
+  }
+
+  const direction: Direction = p.direction ?? "backward";
+  const fingerprint = queryFingerprint([logql, direction, mode, format, p.level]);
+  const base = {
+    mode: mode ?? ("search" as const),
+    format,
+    logql,
+    hints,
+    dropped: noneDropped(),
+  };
+
+  // A metric query (raw mode): pass the series through compactly.
+  if (mode === "raw" && isMetricQuery(logql)) {
+    const data = await ctx.loki.queryRange(
+      { query: logql, start: range.start, end: range.end, step: stepFor(range) },
+      { signal: ctx.signal },
+    );
+    const series = data.resultType === "matrix" ? data.result.map((s) => ({ labels: s.metric, values: s.values })) : [];
+    const answer: QueryAnswer = {
+      ...base,
+      range: rangeOut(range),
+      stats: { lines_scanned: 0, lines_returned: 0, truncated: false, scan_cap: ctx.settings.scanCap, pages: 1 },
+      series,
+    };
+    return budget(answer, p.max_tokens ?? ctx.settings.defaultMaxTokens, [
+      () => dropLast(answer.series as unknown[], answer.dropped, "series"),
+    ]);
+  }
+
+  const lineLimit = format === "lines" ? Math.min(p.limit ?? 100, ctx.settings.scanCap) : ctx.settings.scanCap;
+  const boundary = p.cursor ? decodeCursor(p.cursor, fingerprint) : undefined;
+  const result = await scan(ctx.loki, {
+    query: logql,
+    start: range.start,
+    end: range.end,
+    direction,
+    pageSize: ctx.settings.pageSize,
+    maxLines: lineLimit,
+    boundary,
+    signal: ctx.signal,
+  });
+  const analyzed: AnalyzedEntry[] = [];
+  for (const entry of result.entries) {
+    const parsed = parseLine(entry);
+    if (!keepLine(mode, parsed, entry.line, p.level)) continue;
+    analyzed.push({ entry, parsed, service: serviceOf(entry, catalog) });
+  }
+  const stats = {
+    lines_scanned: result.entries.length,
+    lines_returned: analyzed.length,
+    truncated: result.truncated,
+    scan_cap: ctx.settings.scanCap,
+    pages: result.pages,
+  };
+  if (result.truncated && format !== "lines") {
+    hints.push(
+      `Read the newest ${result.entries.length} lines (the scan cap) and stopped at ${isoFromNs(result.covered.start)}: narrow the range or add filters to see all of it.`,
+    );
+  }
+  if (analyzed.length === 0) hints.push(...(await emptyHints(ctx, logql, range, matcher, catalog)));
+
+  const answer: QueryAnswer = { ...base, range: rangeOut(result.covered), stats };
+  const maxTokens = p.max_tokens ?? ctx.settings.defaultMaxTokens;
+
+  if (format === "lines") {
+    const lines = analyzed.map((a) => ({
+      ts: isoFromNs(a.entry.ts),
+      ts_ns: String(a.entry.ts),
+      service: a.service,
+      level: a.parsed.level,
+      line: a.entry.line,
+      ...(Object.keys(a.entry.metadata).length ? { metadata: a.entry.metadata } : {}),
+    }));
+    answer.lines = lines;
+    // Over budget, the page ends early (from its tail); next_cursor continues right after the last line kept.
+    const out = budget(answer, maxTokens, [() => dropTail(lines, answer.dropped)]);
+    const kept = analyzed.slice(0, lines.length);
+    const last = kept.at(-1);
+    if (answer.dropped.lines > 0 && last) {
+      const atLast = kept.filter((a) => a.entry.ts === last.entry.ts).map((a) => shortHash(entryKey(a.entry)));
+      out.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen: atLast });
+      out.hints.push(`The page was cut to fit max_tokens: continue with cursor=next_cursor.`);
+    } else if (result.next) {
+      out.next_cursor = encodeCursor(fingerprint, result.next);
+    }
+    if (out.next_cursor)
+      out.range = rangeOut(
+        direction === "backward"
+          ? { start: last?.entry.ts ?? result.covered.start, end: result.covered.end }
+          : { start: result.covered.start, end: last?.entry.ts ?? result.covered.end },
+      );
+    out.tokens = tokensOf(out);
+    return out;
+  }
+
+  if (format === "compact") {
+    const streams = new Map<string, { labels: Record<string, string>; lines: Array<[string, string]> }>();
+    for (const a of analyzed) {
+      const key = streamKey(a.entry.labels);
+      const s = streams.get(key) ?? { labels: a.entry.labels, lines: [] };
+      s.lines.push([isoFromNs(a.entry.ts), a.entry.line]);
+      streams.set(key, s);
+    }
+    const list = [...streams.values()];
+    answer.streams = list;
+    return budget(answer, maxTokens, [() => dropOldestCompact(list, direction, answer.dropped)]);
+  }
+
+  const window = { start: msFromNs(range.start), end: msFromNs(range.end) };
+  const summary = summarize(
+    analyzed,
+    catalog.services.map((s) => s.name),
+    window,
+  );
+  Object.assign(answer, summary);
+  answer.next_calls = nextCalls(mode, summary.likely_origin?.service, analyzed, p);
+  return budget(answer, maxTokens, [
+    () => dropExamples(summary.groups, answer.dropped),
+    () => dropRarestGroup(summary.groups, answer.dropped),
+  ]);
+}
+
+async function scopedRaw(ctx: QueryContext, logql: string, required: Matcher[]): Promise<string> {
+  const scoped = scopeRawQuery(logql, required);
+  const formatted = await ctx.loki.formatQuery(scoped.logql, { signal: ctx.signal });
+  assertScoped(formatted, required);
+  return formatted;
+}
+
+/** Log queries start with a selector; anything else (sum(...), rate(...)) is a metric query. */
+const isMetricQuery = (logql: string): boolean => !logql.trimStart().startsWith("{");
+
+function stepFor(range: { start: Nanos; end: Nanos }): string {
+  const seconds = Number((range.end - range.start) / NS_PER_S);
+  return `${Math.max(1, Math.ceil(seconds / 200))}s`;
+}
+
+export function serviceOf(entry: LogEntry, catalog: ServiceCatalog): string {
+  const v = entry.labels[catalog.label];
+  if (v) return shortServiceName(v);
+  for (const l of SERVICE_LABEL_CANDIDATES) {
+    const w = entry.labels[l];
+    if (w) return shortServiceName(w);
+  }
+  return "unknown";
+}
+
+const rangeOut = (r: { start: Nanos; end: Nanos }) => ({ start: isoFromNs(r.start), end: isoFromNs(r.end) });
+
+async function emptyHints(
+  ctx: QueryContext,
+  logql: string,
+  range: { start: Nanos; end: Nanos },
+  matcher: Matcher | undefined,
+  catalog: ServiceCatalog,
+): Promise<string[]> {
+  const hints = ["Nothing matched in this range."];
+  if (!matcher) return hints;
+  // When did this selector last have a line? Look back up to 7 days before the range.
+  const selector = render({ kind: "log", selector: { matchers: [matcher] } });
+  const lookback = 7n * 86_400n * NS_PER_S;
+  try {
+    const data = await ctx.loki.queryRange(
+      { query: selector, start: range.start - lookback, end: range.end, limit: 1, direction: "backward" },
+      { signal: ctx.signal },
+    );
+    const last = data.resultType === "streams" ? entriesOf(data.result)[0] : undefined;
+    if (last) {
+      hints.push(
+        last.ts >= range.start
+          ? `${selector} has lines in the range, but none passed the filters of ${logql}: loosen them (mode, level, contains, regex).`
+          : `${selector} last had a line at ${isoFromNs(last.ts)}: widen the range to include it (e.g. start=${isoFromNs(last.ts - 15n * 60n * NS_PER_S)}).`,
+      );
+    } else {
+      hints.push(
+        `${selector} has no line in the 7 days before this range either; services that exist: ${catalog.services
+          .map((s) => s.name)
+          .slice(0, 30)
+          .join(", ")}.`,
+      );
+    }
+  } catch {
+    // The hint is best effort.
+  }
+  return hints;
+}
+
+function nextCalls(
+  mode: Mode | undefined,
+  origin: string | undefined,
+  analyzed: AnalyzedEntry[],
+  p: QueryParams,
+): string[] {
+  const range = p.since
+    ? `since=${p.since}`
+    : [p.start && `start=${p.start}`, p.end && `end=${p.end}`].filter(Boolean).join("&") || "since=1h";
+  const calls: string[] = [];
+  if (origin) {
+    calls.push(`GET /api/v1/ai_logs/query?mode=troubleshoot&service=${encodeURIComponent(origin)}&${range}`);
+    const trace = analyzed.find((a) => a.service === origin && a.parsed.traceId)?.parsed.traceId;
+    if (trace) calls.push(`GET /api/v1/ai_logs/query?trace_id=${encodeURIComponent(trace)}&${range}&format=lines`);
+  }
+  if (mode !== "performance")
+    calls.push(
+      `GET /api/v1/ai_logs/query?mode=performance&${range}${origin ? `&service=${encodeURIComponent(origin)}` : ""}`,
+    );
+  return calls;
+}
+
+function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() => boolean>): QueryAnswer {
+  answer.tokens = 0;
+  const result = fitToBudget(answer, maxTokens, steps);
+  answer.tokens = result.tokens;
+  if (!result.fits) {
+    answer.hints.push(
+      `The answer needs ${result.tokens} tokens even after trimming; raise max_tokens or narrow the query.`,
+    );
+    answer.tokens = tokensOf(answer);
+  }
+  if (answer.dropped.groups || answer.dropped.lines || answer.dropped.examples) {
+    answer.stats.truncated = true;
+  }
+  return answer;
+}
+
+function dropExamples(groups: Array<{ examples: string[] }>, dropped: Dropped): boolean {
+  // Keep one example per group; drop extra examples from the rarest groups first.
+  for (let i = groups.length - 1; i >= 0; i--) {
+    const g = groups[i]!;
+    if (g.examples.length > 1) {
+      g.examples.pop();
+      dropped.examples++;
+      return true;
+    }
+  }
+  return false;
+}
+
+function dropRarestGroup(groups: Array<{ count: number; template: string }>, dropped: Dropped): boolean {
+  const g = groups.pop();
+  if (!g) return false;
+  dropped.groups++;
+  if (dropped.notes.length < 5) dropped.notes.push(`group "${g.template.slice(0, 80)}" (${g.count} lines)`);
+  else if (dropped.notes.length === 5) dropped.notes.push("…and more rare groups");
+  return true;
+}
+
+function dropTail(lines: unknown[], dropped: Dropped): boolean {
+  if (lines.length <= 1) return false;
+  lines.pop();
+  dropped.lines++;
+  return true;
+}
+
+function dropOldestCompact(streams: Array<{ lines: Array<[string, string]> }>, direction: Direction, dropped: Dropped) {
+  let oldest: { lines: Array<[string, string]> } | undefined;
+  for (const s of streams) {
+    const last = direction === "backward" ? s.lines.at(-1) : s.lines[0];
+    const cur = oldest && (direction === "backward" ? oldest.lines.at(-1) : oldest.lines[0]);
+    if (last && (!cur || last[0] < cur[0])) oldest = s;
+  }
+  if (!oldest) return false;
+  if (direction === "backward") oldest.lines.pop();
+  else oldest.lines.shift();
+  if (oldest.lines.length === 0) streams.splice(streams.indexOf(oldest), 1);
+  dropped.lines++;
+  return true;
+}
+
+function dropLast(items: unknown[], dropped: Dropped, what: string): boolean {
+  if (items.length === 0) return false;
+  items.pop();
+  dropped.lines++;
+  if (!dropped.notes.includes(what)) dropped.notes.push(`trailing ${what}`);
+  return true;
+}

@@ -1,0 +1,91 @@
+import { findMentions, likelyOrigin, type Origin, type ProblemLine } from "../correlate/origin.ts";
+import { isoFromNs, msFromNs } from "../loki/time.ts";
+import { createMiner } from "../patterns/miner/index.ts";
+import type { LogEntry } from "./entry.ts";
+import { isProblemLevel, type ParsedLine } from "./lines.ts";
+
+/** One line with what we derived from it. */
+export interface AnalyzedEntry {
+  entry: LogEntry;
+  parsed: ParsedLine;
+  service: string;
+}
+
+export interface Group {
+  template: string;
+  count: number;
+  services: string[];
+  levels: Record<string, number>;
+  first_seen: string;
+  last_seen: string;
+  examples: string[];
+  /** Set by the pattern library when a known failure matches this group. */
+  pattern?: { id: string; title: string; severity: string; remediation: string };
+}
+
+export interface Summary {
+  counts: { by_service: Record<string, number>; by_level: Record<string, number> };
+  groups: Group[];
+  likely_origin: Origin | null;
+}
+
+/**
+ * Groups lines by message template (numbers, ids, hex, IPs, durations masked
+ * by the template miner), counts by service and level, and names the likely
+ * origin of the failure from the problem lines.
+ */
+export function summarize(
+  items: AnalyzedEntry[],
+  knownServices: string[],
+  window: { start: number; end: number },
+): Summary {
+  const by_service: Record<string, number> = {};
+  const by_level: Record<string, number> = {};
+  const miner = createMiner();
+  const clusterOf: number[] = [];
+  for (const it of items) {
+    by_service[it.service] = (by_service[it.service] ?? 0) + 1;
+    by_level[it.parsed.level] = (by_level[it.parsed.level] ?? 0) + 1;
+    clusterOf.push(miner.add(it.parsed.message).clusterId);
+  }
+  const groups = new Map<string, Group & { firstNs: bigint; lastNs: bigint }>();
+  items.forEach((it, i) => {
+    const template = miner.templateOf(clusterOf[i]!) ?? it.parsed.message;
+    let g = groups.get(template);
+    if (!g) {
+      g = {
+        template,
+        count: 0,
+        services: [],
+        levels: {},
+        first_seen: "",
+        last_seen: "",
+        examples: [],
+        firstNs: it.entry.ts,
+        lastNs: it.entry.ts,
+      };
+      groups.set(template, g);
+    }
+    g.count++;
+    if (!g.services.includes(it.service)) g.services.push(it.service);
+    g.levels[it.parsed.level] = (g.levels[it.parsed.level] ?? 0) + 1;
+    if (it.entry.ts < g.firstNs) g.firstNs = it.entry.ts;
+    if (it.entry.ts > g.lastNs) g.lastNs = it.entry.ts;
+    if (g.examples.length < 3 && !g.examples.includes(it.entry.line)) g.examples.push(it.entry.line);
+  });
+  const list: Group[] = [...groups.values()]
+    .sort((a, b) => b.count - a.count || (a.firstNs < b.firstNs ? -1 : 1))
+    .map(({ firstNs, lastNs, ...g }) => ({ ...g, first_seen: isoFromNs(firstNs), last_seen: isoFromNs(lastNs) }));
+
+  const problems: ProblemLine[] = items
+    .filter((it) => isProblemLevel(it.parsed.level))
+    .map((it) => ({
+      service: it.service,
+      ts: msFromNs(it.entry.ts),
+      level: it.parsed.level,
+      message: it.parsed.message,
+      traceId: it.parsed.traceId,
+      mentions: findMentions(it.service, it.parsed.message, it.parsed.fields, knownServices),
+    }));
+  return { counts: { by_service, by_level }, groups: list, likely_origin: likelyOrigin(problems, window) ?? null };
+}
