@@ -22,7 +22,7 @@ export type Mode = (typeof MODES)[number];
 const ERROR_WORDS = "err|fatal|crit|panic|exception|fail|traceback|emerg|alert";
 const TROUBLE_WORDS = `${ERROR_WORDS}|warn|timeout|timed out|deadline|refused|unavailable|unreachable|exhausted|denied|expired|reset by peer|too many|rejected|cannot|could not|unable|5[0-9][0-9]`;
 const AUDIT_WORDS =
-  "login|logout|logged in|log in|sign ?in|sign ?out|authenticat|authoriz|unauthori[sz]ed|forbidden|permission|access denied|denied|password|mfa|2fa|api[ _-]?key|token (created|revoked|issued)|role|grant|revoke|privilege|admin|sudo|config(uration)? (change|changed|update|updated|reload)|setting changed|policy|audit";
+  "\\b(login|logout|logged in|log in|sign ?in|sign ?out|authenticat\\w*|authoriz\\w*|unauthori[sz]ed|forbidden|permission|access denied|denied|password|mfa|2fa|api[ _-]?key|token (created|revoked|issued)|role|grant|granted|revoke|revoked|privilege|admin|sudo|config(uration)? (change|changed|update|updated|reload)|setting changed|policy|audit)\\b";
 const PERF_WORDS = 'duration|latency|elapsed|took|response_time|time_ms|_ms=|"\\w*_ms"|slow';
 
 export const TEXT = {
@@ -78,11 +78,7 @@ export function keepLine(mode: Mode | undefined, p: ParsedLine, line: string, le
   if (levels?.length && !levels.includes(p.level)) return false;
   switch (mode) {
     case "errors":
-      return (
-        p.level === "error" ||
-        p.level === "fatal" ||
-        (p.level !== "info" && p.level !== "debug" && TEXT.exception.test(line))
-      );
+      return p.level === "error" || p.level === "fatal" || (p.level === "unknown" && TEXT.exception.test(line));
     case "troubleshoot":
       return isProblemLevel(p.level) || (p.level === "unknown" && TEXT.trouble.test(line));
     case "audit":

@@ -47,6 +47,7 @@ export async function scan(loki: LokiClient, o: ScanOptions): Promise<ScanResult
   let lo = o.start;
   let hi = o.end;
   const out: LogEntry[] = [];
+  const startBoundary = o.boundary;
   let boundary: Boundary | undefined = o.boundary;
   if (boundary) {
     if (backward) hi = boundary.ts + 1n;
@@ -74,7 +75,7 @@ export async function scan(loki: LokiClient, o: ScanOptions): Promise<ScanResult
     if (page.length < limit) break; // Loki has nothing more in [lo, hi)
     const last = out.at(-1);
     if (!last) break;
-    const atLast = out.filter((e) => e.ts === last.ts).map((e) => shortHash(entryKey(e)));
+    const atLast = seenAt(last.ts, out, boundary);
     if (boundary && boundary.ts === last.ts && atLast.length >= seen.size && fresh.length === 0) {
       // A whole page at one timestamp and nothing new: step past it.
       if (backward) hi = last.ts;
@@ -103,9 +104,20 @@ export async function scan(loki: LokiClient, o: ScanOptions): Promise<ScanResult
     pages,
     covered,
     ...(truncated && lastTs !== undefined
-      ? { next: { ts: lastTs, seen: out.filter((e) => e.ts === lastTs).map((e) => shortHash(entryKey(e))) } }
+      ? { next: { ts: lastTs, seen: seenAt(lastTs, out, boundary?.ts === lastTs ? boundary : startBoundary) } }
       : {}),
   };
+}
+
+/**
+ * Hashes of every entry returned at `ts`: this answer's, plus those earlier
+ * pages returned at the same timestamp (so a long run of equal timestamps
+ * pages through without repeats).
+ */
+export function seenAt(ts: Nanos, out: LogEntry[], previous: Boundary | undefined): string[] {
+  const hashes = new Set(previous && previous.ts === ts ? previous.seen : []);
+  for (const e of out) if (e.ts === ts) hashes.add(shortHash(entryKey(e)));
+  return [...hashes];
 }
 
 /** One small look past the cap: is there any line we have not returned? */

@@ -1,3 +1,4 @@
+import { type ConversationSummary, summarizeConversations } from "../ai/conversation.ts";
 import { ApiError } from "../http/problem.ts";
 import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
 import type { Direction, LokiClient } from "../loki/client.ts";
@@ -11,10 +12,11 @@ import {
   serviceMatcher,
   shortServiceName,
 } from "./discovery.ts";
-import { entriesOf, entryKey, type LogEntry, streamKey } from "./entry.ts";
+import { entriesOf, type LogEntry, streamKey } from "./entry.ts";
 import { parseLine } from "./lines.ts";
 import { buildLogQuery, keepLine, type Mode } from "./modes.ts";
-import { scan, shortHash } from "./scan.ts";
+import { latencyPercentiles, slowest } from "./performance.ts";
+import { scan, seenAt } from "./scan.ts";
 import { type AnalyzedEntry, summarize } from "./summarize.ts";
 import { resolveRange } from "./time.ts";
 
@@ -202,8 +204,12 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     const kept = analyzed.slice(0, lines.length);
     const last = kept.at(-1);
     if (answer.dropped.lines > 0 && last) {
-      const atLast = kept.filter((a) => a.entry.ts === last.entry.ts).map((a) => shortHash(entryKey(a.entry)));
-      out.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen: atLast });
+      const seen = seenAt(
+        last.entry.ts,
+        kept.map((a) => a.entry),
+        boundary,
+      );
+      out.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen });
       out.hints.push(`The page was cut to fit max_tokens: continue with cursor=next_cursor.`);
     } else if (result.next) {
       out.next_cursor = encodeCursor(fingerprint, result.next);
@@ -231,6 +237,48 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     return budget(answer, maxTokens, [() => dropOldestCompact(list, direction, answer.dropped)]);
   }
 
+  if (mode === "performance" && format === "summary") {
+    answer.counts = summarize(analyzed, [], { start: 0, end: 0 }).counts;
+    answer.latency = await latencyPercentiles(ctx.loki, matcher ? [matcher] : [], catalog.label, range, ctx.signal);
+    const slow = slowest(analyzed);
+    answer.slowest = slow;
+    if ((answer.latency as unknown[]).length === 0) {
+      hints.push("No duration field (duration_ms, latency, elapsed, took, …) was found in these services' lines.");
+    }
+    answer.next_calls = slow[0]?.trace_id
+      ? [
+          `GET /api/v1/ai_logs/query?trace_id=${encodeURIComponent(slow[0].trace_id)}&format=lines&start=${encodeURIComponent(slow[0].ts)}`,
+        ]
+      : [];
+    return budget(answer, maxTokens, [() => dropLast(slow, answer.dropped, "slowest requests")]);
+  }
+
+  if (mode === "conversation" && format === "summary") {
+    const conversations = summarizeConversations(
+      analyzed.map((a) => ({
+        ts: isoFromNs(a.entry.ts),
+        level: a.parsed.level,
+        message: a.parsed.message,
+        fields: { ...a.entry.metadata, ...a.parsed.fields },
+      })),
+    ).filter((c) => !p.conversation_id || c.conversation_id === p.conversation_id);
+    answer.conversation = p.conversation_id
+      ? (conversations[0] ?? { conversation_id: p.conversation_id, turns: [] })
+      : {
+          workspace_id: p.workspace_id,
+          conversations: conversations.length,
+          totals: totalsOf(conversations),
+          items: conversations.map(({ turns, ...rest }) => rest),
+        };
+    const turns = conversations[0]?.turns ?? [];
+    return budget(answer, maxTokens, [
+      () =>
+        p.conversation_id
+          ? dropLast(turns, answer.dropped, "oldest turns")
+          : dropLast((answer.conversation as { items: unknown[] }).items, answer.dropped, "conversations"),
+    ]);
+  }
+
   const window = { start: msFromNs(range.start), end: msFromNs(range.end) };
   const summary = summarize(
     analyzed,
@@ -240,8 +288,14 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   Object.assign(answer, summary);
   answer.next_calls = nextCalls(mode, summary.likely_origin?.service, analyzed, p);
   return budget(answer, maxTokens, [
-    () => dropExamples(summary.groups, answer.dropped),
-    () => dropRarestGroup(summary.groups, answer.dropped),
+    () => dropExamples(summary.groups, answer.dropped, 1),
+    () => dropRarestGroup(summary.groups, answer.dropped, 1),
+    () => dropLast(answer.next_calls as string[], answer.dropped, "next_calls"),
+    () => trimOrigin(answer),
+    () => dropExamples(summary.groups, answer.dropped, 0),
+    () => dropRarestGroup(summary.groups, answer.dropped, 0),
+    () => trimCounts(answer),
+    () => (answer.hints.length > 1 ? Boolean(answer.hints.pop()) : false),
   ]);
 }
 
@@ -332,15 +386,30 @@ function nextCalls(
   return calls;
 }
 
+function totalsOf(list: ConversationSummary[]) {
+  const t = { turns: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, errors: 0 };
+  for (const c of list) {
+    t.turns += c.totals.turns;
+    t.prompt_tokens += c.totals.prompt_tokens;
+    t.completion_tokens += c.totals.completion_tokens;
+    t.cost_usd = Math.round((t.cost_usd + c.totals.cost_usd) * 1e6) / 1e6;
+    t.errors += c.totals.errors;
+  }
+  return t;
+}
+
 function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() => boolean>): QueryAnswer {
   answer.tokens = 0;
   const result = fitToBudget(answer, maxTokens, steps);
   answer.tokens = result.tokens;
   if (!result.fits) {
-    answer.hints.push(
-      `The answer needs ${result.tokens} tokens even after trimming; raise max_tokens or narrow the query.`,
+    throw new ApiError(
+      422,
+      "budget-too-small",
+      "max_tokens too small",
+      `even trimmed to its skeleton this answer needs ${result.tokens} tokens, more than max_tokens=${maxTokens}`,
+      `Raise max_tokens to at least ${Math.ceil(result.tokens * 1.1)}, or narrow the query (fewer services, a shorter logql).`,
     );
-    answer.tokens = tokensOf(answer);
   }
   if (answer.dropped.groups || answer.dropped.lines || answer.dropped.examples) {
     answer.stats.truncated = true;
@@ -348,11 +417,38 @@ function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() => boole
   return answer;
 }
 
-function dropExamples(groups: Array<{ examples: string[] }>, dropped: Dropped): boolean {
-  // Keep one example per group; drop extra examples from the rarest groups first.
+function trimOrigin(answer: QueryAnswer): boolean {
+  const origin = answer.likely_origin as { evidence: string[]; alternatives: unknown[] } | null | undefined;
+  if (!origin) return false;
+  if (origin.alternatives.length) return Boolean(origin.alternatives.pop());
+  if (origin.evidence.length > 1) return Boolean(origin.evidence.pop());
+  const o = origin as { reason: string; evidence: string[] };
+  const clip = (t: string) => (t.length > 100 ? `${t.slice(0, 99)}…` : t);
+  if (o.reason.length > 100 || (o.evidence[0]?.length ?? 0) > 100) {
+    o.reason = clip(o.reason);
+    o.evidence = o.evidence.map(clip);
+    return true;
+  }
+  return false;
+}
+
+/** Keeps the five biggest services in counts.by_service. */
+function trimCounts(answer: QueryAnswer): boolean {
+  const counts = answer.counts as { by_service: Record<string, number> } | undefined;
+  if (!counts) return false;
+  const entries = Object.entries(counts.by_service).sort((a, b) => b[1] - a[1]);
+  if (entries.length <= 5) return false;
+  const [name] = entries.at(-1)!;
+  delete counts.by_service[name];
+  setNote(answer.dropped, "counts", "counts.by_service keeps only the 5 biggest services");
+  return true;
+}
+
+function dropExamples(groups: Array<{ examples: string[] }>, dropped: Dropped, keep: number): boolean {
+  // Drop examples from the rarest groups first, down to `keep` per group.
   for (let i = groups.length - 1; i >= 0; i--) {
     const g = groups[i]!;
-    if (g.examples.length > 1) {
+    if (g.examples.length > keep) {
       g.examples.pop();
       dropped.examples++;
       return true;
@@ -361,13 +457,21 @@ function dropExamples(groups: Array<{ examples: string[] }>, dropped: Dropped): 
   return false;
 }
 
-function dropRarestGroup(groups: Array<{ count: number; template: string }>, dropped: Dropped): boolean {
-  const g = groups.pop();
-  if (!g) return false;
+function dropRarestGroup(groups: Array<{ count: number; template: string }>, dropped: Dropped, keep: number): boolean {
+  if (groups.length <= keep) return false;
+  const g = groups.pop()!;
   dropped.groups++;
-  if (dropped.notes.length < 5) dropped.notes.push(`group "${g.template.slice(0, 80)}" (${g.count} lines)`);
-  else if (dropped.notes.length === 5) dropped.notes.push("…and more rare groups");
+  dropped.lines += g.count;
+  setNote(dropped, "groups", `the ${dropped.groups} rarest template group(s), ${dropped.lines} line(s) in all`);
   return true;
+}
+
+/** One note per kind of removal, updated in place (notes count against the budget too). */
+function setNote(dropped: Dropped, kind: string, text: string) {
+  const prefix = `${kind}: `;
+  const i = dropped.notes.findIndex((n) => n.startsWith(prefix));
+  if (i >= 0) dropped.notes[i] = prefix + text;
+  else dropped.notes.push(prefix + text);
 }
 
 function dropTail(lines: unknown[], dropped: Dropped): boolean {
@@ -396,6 +500,6 @@ function dropLast(items: unknown[], dropped: Dropped, what: string): boolean {
   if (items.length === 0) return false;
   items.pop();
   dropped.lines++;
-  if (!dropped.notes.includes(what)) dropped.notes.push(`trailing ${what}`);
+  setNote(dropped, what, `trailing ${what} removed`);
   return true;
 }
