@@ -1,16 +1,32 @@
+import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { Cache } from "./types.ts";
+import { type Cache, newCounters } from "./types.ts";
 
-/** In-memory cache bounded by bytes (LRU), used when no Redis is configured. */
+/**
+ * In-memory cache bounded by bytes (LRU), used when no Redis is configured.
+ * One process only: locks are local (concurrent identical requests are already
+ * coalesced in process by `cached()`).
+ */
 export class MemoryCache implements Cache {
   readonly kind = "memory" as const;
+  readonly counters = newCounters();
   private readonly lru: LRUCache<string, string>;
+  private readonly locks = new Map<string, { token: string; until: number }>();
 
   constructor(maxBytes: number) {
     this.lru = new LRUCache<string, string>({
       maxSize: maxBytes,
+      // One entry may use at most a quarter of the budget, so a single huge
+      // answer cannot flush everything else.
+      maxEntrySize: Math.max(1, Math.floor(maxBytes / 4)),
+      // JS strings are UTF-16: two bytes per code unit.
       sizeCalculation: (value, key) => Math.max(1, value.length * 2 + key.length * 2),
     });
+  }
+
+  /** Bytes currently held (as counted by the size calculation). */
+  get sizeBytes(): number {
+    return this.lru.calculatedSize;
   }
 
   async get(key: string) {
@@ -18,16 +34,30 @@ export class MemoryCache implements Cache {
   }
 
   async set(key: string, value: string, ttlSeconds: number) {
-    this.lru.set(key, value, { ttl: Math.max(1, ttlSeconds) * 1000 });
+    this.lru.set(key, value, { ttl: Math.max(1, Math.round(ttlSeconds)) * 1000 });
   }
 
   async delete(key: string) {
     this.lru.delete(key);
   }
 
+  async tryLock(key: string, ttlMs: number) {
+    const now = Date.now();
+    const held = this.locks.get(key);
+    if (held && held.until > now) return undefined;
+    const token = randomUUID();
+    this.locks.set(key, { token, until: now + ttlMs });
+    return token;
+  }
+
+  async unlock(key: string, token: string) {
+    if (this.locks.get(key)?.token === token) this.locks.delete(key);
+  }
+
   async ping() {}
 
   async close() {
     this.lru.clear();
+    this.locks.clear();
   }
 }

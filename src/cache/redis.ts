@@ -1,5 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import type { Cache } from "./types.ts";
+import { type Cache, newCounters } from "./types.ts";
+
+/** Deletes the lock only if it still holds our token (another instance may have taken it after expiry). */
+const UNLOCK_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
 export interface RedisCacheOptions {
   url: string;
@@ -15,8 +19,10 @@ export interface RedisCacheOptions {
  */
 export class RedisCache implements Cache {
   readonly kind = "redis" as const;
+  readonly counters = newCounters();
   readonly client: Redis;
   private up = true;
+  private closing = false;
 
   constructor(private readonly options: RedisCacheOptions) {
     this.client = new Redis(options.url, {
@@ -28,11 +34,17 @@ export class RedisCache implements Cache {
       retryStrategy: (times) => Math.min(times * 200, 2_000),
     });
     this.client.on("error", (err: Error) => this.setUp(false, err));
+    this.client.on("close", () => this.setUp(false, new Error("connection to Redis closed")));
     this.client.on("ready", () => this.setUp(true));
   }
 
+  /** False while Redis is unreachable (the client keeps reconnecting). */
+  get isUp(): boolean {
+    return this.up && this.client.status === "ready";
+  }
+
   private setUp(up: boolean, error?: Error) {
-    if (this.up === up) return;
+    if (this.closing || this.up === up) return;
     this.up = up;
     this.options.onStateChange?.(up, error);
   }
@@ -49,6 +61,16 @@ export class RedisCache implements Cache {
     await this.client.del(key);
   }
 
+  async tryLock(key: string, ttlMs: number) {
+    const token = randomUUID();
+    const ok = await this.client.set(key, token, "PX", Math.max(1, Math.round(ttlMs)), "NX");
+    return ok === "OK" ? token : undefined;
+  }
+
+  async unlock(key: string, token: string) {
+    await this.client.eval(UNLOCK_SCRIPT, 1, key, token);
+  }
+
   async ping(signal?: AbortSignal) {
     if (this.client.status === "connecting" || this.client.status === "connect") {
       // Just started (or reconnecting): give the connection the ping's own deadline.
@@ -59,6 +81,7 @@ export class RedisCache implements Cache {
   }
 
   async close() {
+    this.closing = true;
     this.client.disconnect(false);
   }
 }
