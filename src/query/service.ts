@@ -190,7 +190,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   const maxTokens = p.max_tokens ?? ctx.settings.defaultMaxTokens;
 
   if (format === "lines") {
-    const lines = analyzed.map((a) => ({
+    const all = analyzed.map((a) => ({
       ts: isoFromNs(a.entry.ts),
       ts_ns: String(a.entry.ts),
       service: a.service,
@@ -198,43 +198,59 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
       line: a.entry.line,
       ...(Object.keys(a.entry.metadata).length ? { metadata: a.entry.metadata } : {}),
     }));
-    answer.lines = lines;
-    // Over budget, the page ends early (from its tail); next_cursor continues right after the last line kept.
-    const out = budget(answer, maxTokens, [() => dropTail(lines, answer.dropped)]);
-    const kept = analyzed.slice(0, lines.length);
-    const last = kept.at(-1);
-    if (answer.dropped.lines > 0 && last) {
-      const seen = seenAt(
-        last.entry.ts,
-        kept.map((a) => a.entry),
-        boundary,
-      );
-      out.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen });
-      out.hints.push(`The page was cut to fit max_tokens: continue with cursor=next_cursor.`);
-    } else if (result.next) {
-      out.next_cursor = encodeCursor(fingerprint, result.next);
-    }
-    if (out.next_cursor)
-      out.range = rangeOut(
-        direction === "backward"
-          ? { start: last?.entry.ts ?? result.covered.start, end: result.covered.end }
-          : { start: result.covered.start, end: last?.entry.ts ?? result.covered.end },
-      );
-    out.tokens = tokensOf(out);
-    return out;
+    // Over budget, the page ends early (from its tail): nothing is lost, next_cursor continues after the last line kept.
+    const finish = (k: number) => {
+      answer.lines = all.slice(0, k);
+      answer.dropped.lines = all.length - k;
+      answer.dropped.notes =
+        k < all.length
+          ? [`lines: the page was cut after ${k} of ${all.length} lines to fit max_tokens; continue with next_cursor`]
+          : [];
+      const last = analyzed[k - 1];
+      delete answer.next_cursor;
+      if (k < all.length && last) {
+        const seen = seenAt(
+          last.entry.ts,
+          analyzed.slice(0, k).map((a) => a.entry),
+          boundary,
+        );
+        answer.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen });
+      } else if (result.next) {
+        answer.next_cursor = encodeCursor(fingerprint, result.next);
+      }
+      if (answer.next_cursor && last) {
+        answer.range = rangeOut(
+          direction === "backward"
+            ? { start: last.entry.ts, end: result.covered.end }
+            : { start: result.covered.start, end: last.entry.ts },
+        );
+      }
+    };
+    return fitList(answer, all.length, maxTokens, finish, (i) => tokensOf(all[i]) + 1);
   }
 
   if (format === "compact") {
-    const streams = new Map<string, { labels: Record<string, string>; lines: Array<[string, string]> }>();
-    for (const a of analyzed) {
-      const key = streamKey(a.entry.labels);
-      const s = streams.get(key) ?? { labels: a.entry.labels, lines: [] };
-      s.lines.push([isoFromNs(a.entry.ts), a.entry.line]);
-      streams.set(key, s);
-    }
-    const list = [...streams.values()];
-    answer.streams = list;
-    return budget(answer, maxTokens, [() => dropOldestCompact(list, direction, answer.dropped)]);
+    // Keep the newest lines: the oldest are dropped first.
+    const order = analyzed.map((_, i) => i).sort((x, y) => (analyzed[x]!.entry.ts > analyzed[y]!.entry.ts ? -1 : 1));
+    const finish = (k: number) => {
+      const keep = new Set(order.slice(0, k));
+      const streams = new Map<string, { labels: Record<string, string>; lines: Array<[string, string]> }>();
+      analyzed.forEach((a, i) => {
+        if (!keep.has(i)) return;
+        const key = streamKey(a.entry.labels);
+        const st = streams.get(key) ?? { labels: a.entry.labels, lines: [] };
+        st.lines.push([isoFromNs(a.entry.ts), a.entry.line]);
+        streams.set(key, st);
+      });
+      answer.streams = [...streams.values()];
+      answer.dropped.lines = analyzed.length - k;
+      answer.dropped.notes =
+        k < analyzed.length ? [`lines: the ${analyzed.length - k} oldest lines, to fit max_tokens`] : [];
+    };
+    return fitList(answer, analyzed.length, maxTokens, finish, (i) => {
+      const a = analyzed[order[i]!]!;
+      return tokensOf([isoFromNs(a.entry.ts), a.entry.line]) + 1;
+    });
   }
 
   if (mode === "performance" && format === "summary") {
@@ -386,6 +402,52 @@ function nextCalls(
   return calls;
 }
 
+/**
+ * Fits a list-shaped answer: estimates each item's tokens once, in priority
+ * order, takes as many as the room left by the skeleton allows, then checks
+ * the exact count and gives back items until it fits. Only the items kept
+ * (and one more) are tokenized, so a 20,000-line scan costs no more than the
+ * page it returns.
+ */
+function fitList(
+  answer: QueryAnswer,
+  total: number,
+  maxTokens: number,
+  build: (k: number) => void,
+  cost: (i: number) => number,
+): QueryAnswer {
+  build(0);
+  const skeleton = tokensOf(answer) + 60; // room for the notes and cursor the final build adds
+  let used = skeleton;
+  let k = 0;
+  while (k < total) {
+    used += cost(k);
+    if (used > maxTokens) break;
+    k++;
+  }
+  build(k);
+  let tokens = tokensOf({ ...answer, tokens: 0 });
+  while (tokens > maxTokens && k > 0) {
+    k = Math.max(0, k - Math.max(1, Math.ceil(((tokens - maxTokens) / tokens) * k)));
+    build(k);
+    tokens = tokensOf({ ...answer, tokens: 0 });
+  }
+  if (k < total) answer.stats.truncated = true;
+  return budget(answer, maxTokens, [() => (k > 0 ? (build(--k), true) : false)]);
+}
+
+/** Sets `tokens` to the token count of the answer including that very field (a fixed point). */
+function stampTokens(answer: QueryAnswer): number {
+  let tokens = tokensOf({ ...answer, tokens: 0 });
+  for (let i = 0; i < 4; i++) {
+    answer.tokens = tokens;
+    const again = tokensOf(answer);
+    if (again === tokens) break;
+    tokens = again;
+  }
+  return answer.tokens ?? tokens;
+}
+
 function totalsOf(list: ConversationSummary[]) {
   const t = { turns: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, errors: 0 };
   for (const c of list) {
@@ -399,20 +461,23 @@ function totalsOf(list: ConversationSummary[]) {
 }
 
 function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() => boolean>): QueryAnswer {
-  answer.tokens = 0;
+  answer.tokens = 999_999; // the widest value `tokens` can take, so stamping it later cannot overflow
+  const scanTruncated = answer.stats.truncated;
   const result = fitToBudget(answer, maxTokens, steps);
-  answer.tokens = result.tokens;
-  if (!result.fits) {
-    throw new ApiError(
-      422,
-      "budget-too-small",
-      "max_tokens too small",
-      `even trimmed to its skeleton this answer needs ${result.tokens} tokens, more than max_tokens=${maxTokens}`,
-      `Raise max_tokens to at least ${Math.ceil(result.tokens * 1.1)}, or narrow the query (fewer services, a shorter logql).`,
-    );
-  }
-  if (answer.dropped.groups || answer.dropped.lines || answer.dropped.examples) {
-    answer.stats.truncated = true;
+  const dropped = answer.dropped.groups + answer.dropped.lines + answer.dropped.examples > 0;
+  answer.stats.truncated = scanTruncated || dropped;
+  let tokens = stampTokens(answer);
+  while (tokens > maxTokens) {
+    if (!steps.some((step) => step())) {
+      throw new ApiError(
+        422,
+        "budget-too-small",
+        "max_tokens too small",
+        `even trimmed to its skeleton this answer needs ${Math.max(tokens, result.tokens)} tokens, more than max_tokens=${maxTokens}`,
+        `Raise max_tokens to at least ${Math.ceil(Math.max(tokens, result.tokens) * 1.1)}, or narrow the query (fewer services, a shorter logql).`,
+      );
+    }
+    tokens = stampTokens(answer);
   }
   return answer;
 }
@@ -422,7 +487,7 @@ function trimOrigin(answer: QueryAnswer): boolean {
   if (!origin) return false;
   if (origin.alternatives.length) return Boolean(origin.alternatives.pop());
   if (origin.evidence.length > 1) return Boolean(origin.evidence.pop());
-  const o = origin as { reason: string; evidence: string[] };
+  const o = origin as unknown as { reason: string; evidence: string[] };
   const clip = (t: string) => (t.length > 100 ? `${t.slice(0, 99)}…` : t);
   if (o.reason.length > 100 || (o.evidence[0]?.length ?? 0) > 100) {
     o.reason = clip(o.reason);
@@ -472,13 +537,6 @@ function setNote(dropped: Dropped, kind: string, text: string) {
   const i = dropped.notes.findIndex((n) => n.startsWith(prefix));
   if (i >= 0) dropped.notes[i] = prefix + text;
   else dropped.notes.push(prefix + text);
-}
-
-function dropTail(lines: unknown[], dropped: Dropped): boolean {
-  if (lines.length <= 1) return false;
-  lines.pop();
-  dropped.lines++;
-  return true;
 }
 
 function dropOldestCompact(streams: Array<{ lines: Array<[string, string]> }>, direction: Direction, dropped: Dropped) {
