@@ -1,3 +1,4 @@
+import { parseDuration } from "../logql/duration.ts";
 /**
  * Cache TTL by how recent the data is.
  *
@@ -24,13 +25,13 @@ export type TtlTable = readonly TtlRule[];
 
 export const DEFAULT_TTL_TABLE_SPEC = "5m:30s,1h:2m,24h:15m,*:6h";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** Parses "90s", "5m", "6h", "2d", "500ms" into milliseconds; throws on anything else. */
 export function parseDurationMs(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new Error(`"${text}" is not a duration like 30s, 5m, 6h or 2d`);
-  return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  try {
+    return parseDuration(text.trim());
+  } catch {
+    throw new Error(`"${text}" is not a duration like 30s, 5m, 6h or 2d`);
+  }
 }
 
 /** Parses a CACHE_TTL_TABLE string (format above); throws an Error saying what is wrong. */

@@ -1,26 +1,18 @@
 import { ApiError } from "../http/problem.ts";
+import { parseDuration } from "../logql/duration.ts";
 import { type Nanos, NS_PER_MS, NS_PER_S } from "../loki/time.ts";
 
 /**
  * Times as callers write them: RFC3339, unix seconds / milliseconds /
  * nanoseconds, `now`, `now-1h`, or a bare duration (`15m` = 15 minutes ago).
  */
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-const DURATION = /^(\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
-
 /** Parses `1h30m`, `15m`, `500ms`, `2d` into milliseconds; undefined when not a duration. */
 export function parseDurationMs(text: string): number | undefined {
-  if (!DURATION.test(text)) return undefined;
-  let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(m[1]) * (UNIT_MS[m[2]!] ?? 0);
-  return total;
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function badTime(field: string, value: string): ApiError {
