@@ -3,10 +3,12 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { timeout } from "hono/timeout";
+import { RedisCache } from "./cache/index.ts";
 import type { Deps } from "./deps.ts";
 import { registerHealth } from "./health/routes.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./http/errors.ts";
-import { OPENAPI_PATH, REFERENCE_PATH } from "./http/paths.ts";
+import { API_PREFIX, OPENAPI_PATH, REFERENCE_PATH } from "./http/paths.ts";
+import { classifyByPath, keyOfAuth, rateLimit } from "./http/rate-limit/index.ts";
 import { registerQuery } from "./query/routes.ts";
 import { apiVersion } from "./version.ts";
 
@@ -30,6 +32,19 @@ export function createApp(deps: Deps): OpenAPIHono {
       deps.config.REQUEST_TIMEOUT_MS,
       () => new HTTPException(504, { message: `Request exceeded ${deps.config.REQUEST_TIMEOUT_MS} ms` }),
     ),
+  );
+
+  app.use(`${API_PREFIX}/*`, deps.auth.middleware);
+  app.use(
+    `${API_PREFIX}/*`,
+    rateLimit({
+      redis: deps.cache instanceof RedisCache ? deps.cache.client : undefined,
+      cheap: deps.config.RATE_LIMIT_CHEAP,
+      heavy: deps.config.RATE_LIMIT_HEAVY,
+      classify: classifyByPath,
+      keyOf: keyOfAuth,
+      logger: deps.logger,
+    }),
   );
 
   registerHealth(app, deps);

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { DEFAULT_TTL_TABLE_SPEC, parseTtlTable } from "./cache/ttl.ts";
+import { authModeFrom } from "./http/auth/mode.ts";
+import { DEFAULT_CHEAP_BUDGET, DEFAULT_HEAVY_BUDGET, parseBudget } from "./http/rate-limit/budget.ts";
 import { parseDurationMs } from "./query/time.ts";
 
 /**
@@ -53,6 +56,20 @@ const url = (name: string, protocols: string[]) =>
     }
     return v.replace(/\/+$/, "");
   });
+
+/** A value parsed by `parse`, with its message naming the variable when it throws. */
+const parsed = <T>(name: string, fallback: string, parse: (v: string) => T) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parse(v === undefined || v === "" ? fallback : v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `${name} ${err instanceof Error ? err.message : String(err)}` });
+        return z.NEVER;
+      }
+    });
 
 const envSchema = z.object({
   /** TCP port the API listens on. */
@@ -142,6 +159,20 @@ const envSchema = z.object({
       }
       return Number(v);
     }),
+  /** "on" or "off"; with API_KEYS_FILE set auth is on. Off = single tenant, local use. */
+  AUTH: z.string().optional(),
+  /** YAML or JSON list of {id, sha256, tenant, scopes}; reloaded on change. */
+  API_KEYS_FILE: z.string().min(1).optional(),
+  /** Cache TTL by how recent a range's end is: AGE:TTL rules, e.g. 5m:30s,1h:2m,24h:15m,*:6h. */
+  CACHE_TTL_TABLE: parsed("CACHE_TTL_TABLE", DEFAULT_TTL_TABLE_SPEC, parseTtlTable),
+  /** Per-key budget of cheap calls (labels, services, health): requests/window. */
+  RATE_LIMIT_CHEAP: parsed("RATE_LIMIT_CHEAP", DEFAULT_CHEAP_BUDGET, parseBudget),
+  /** Per-key budget of heavy calls (query, analyze, export): requests/window. */
+  RATE_LIMIT_HEAVY: parsed("RATE_LIMIT_HEAVY", DEFAULT_HEAVY_BUDGET, parseBudget),
+  /** Deadline of one Redis command; a slow Redis never slows a request more than this. */
+  REDIS_COMMAND_TIMEOUT_MS: millis("REDIS_COMMAND_TIMEOUT_MS", 500),
+  /** Cost guardrail: most bytes (Loki's index/volume estimate) one query may read. */
+  QUERY_MAX_BYTES: parsed("QUERY_MAX_BYTES", "10GB", parseBytes),
   /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
   MEMORY_CACHE_BYTES: z
     .string()
@@ -159,7 +190,35 @@ const envSchema = z.object({
     }),
 });
 
-export type Config = z.output<typeof envSchema>;
+const configSchema = envSchema.transform((env, ctx) => {
+  try {
+    return { ...env, AUTH_MODE: authModeFrom(env) };
+  } catch (err) {
+    ctx.addIssue({ code: "custom", path: ["AUTH"], message: err instanceof Error ? err.message : String(err) });
+    return z.NEVER;
+  }
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** "10GB", "500MB", "2048" (bytes) → bytes. */
+export function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i.exec(text.trim());
+  if (!m) throw new Error(`must be a size like 500MB or 10GB, got "${text}"`);
+  const unit = (m[2] ?? "B").toLowerCase();
+  const mult: Record<string, number> = {
+    b: 1,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+    tib: 1024 ** 4,
+  };
+  return Math.round(Number(m[1]) * (mult[unit] ?? 1));
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -170,7 +229,7 @@ export class ConfigError extends Error {
 
 /** Reads and validates the configuration; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = envSchema.safeParse(env);
+  const result = configSchema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? "environment");

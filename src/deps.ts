@@ -1,5 +1,7 @@
 import { type Cache, createCache } from "./cache/index.ts";
 import type { Config } from "./config.ts";
+import { type Auth, createAuth } from "./http/auth/index.ts";
+import { API_PREFIX } from "./http/paths.ts";
 import type { Logger } from "./log.ts";
 import { LokiClient } from "./loki/client.ts";
 import { ServiceDiscovery } from "./query/discovery.ts";
@@ -10,6 +12,7 @@ export interface Deps {
   config: Config;
   loki: LokiClient;
   cache: Cache;
+  auth: Auth;
   logger: Logger;
   discovery: ServiceDiscovery;
   querySettings: QuerySettings;
@@ -22,15 +25,24 @@ export function buildDeps(config: Config, logger: Logger): Deps {
   const cache = createCache({
     redisUrl: config.REDIS_URL,
     memoryBytes: config.MEMORY_CACHE_BYTES,
+    redisCommandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
     onRedisStateChange: (up, error) =>
       up
         ? logger.info("redis reachable again; cache in use")
         : logger.warn("redis unreachable; serving uncached", { error }),
   });
+  const auth = createAuth({
+    mode: config.AUTH_MODE,
+    keysFile: config.API_KEYS_FILE,
+    defaultTenant: config.LOKI_TENANT,
+    logger,
+    publicPaths: [`${API_PREFIX}/health`],
+  });
   return {
     config,
     loki,
     cache,
+    auth,
     logger,
     discovery: new ServiceDiscovery(config.SERVICE_LABEL),
     querySettings: {
@@ -38,11 +50,13 @@ export function buildDeps(config: Config, logger: Logger): Deps {
       scanCap: config.QUERY_SCAN_CAP,
       pageSize: config.QUERY_PAGE_SIZE,
       defaultMaxTokens: config.DEFAULT_MAX_TOKENS,
+      maxBytes: config.QUERY_MAX_BYTES,
     },
     startedAt: Date.now(),
   };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  deps.auth.close();
   await Promise.allSettled([deps.loki.close(), deps.cache.close()]);
 }

@@ -1,16 +1,40 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import {
+  alignRange,
+  alignStepFor,
+  bypassRequested,
+  cached,
+  cacheKey,
+  type ParamObject,
+  setCacheStatus,
+  ttlFor,
+} from "../cache/index.ts";
 import type { Deps } from "../deps.ts";
 import { API_PREFIX } from "../http/paths.ts";
 import { problemResponse } from "../http/problem.ts";
+import { lokiFor, tenantOf } from "../http/tenant.ts";
+import { msFromNs } from "../loki/time.ts";
 import { queryAnswerSchema, queryParamsSchema, servicesAnswerSchema, servicesParamsSchema } from "./schemas.ts";
 import { runQuery } from "./service.ts";
 import { listServices } from "./services.ts";
+import { type RangeInput, resolveRange } from "./time.ts";
 
 const errors = {
   400: problemResponse("Invalid parameters (the hint says how to fix the call)"),
-  422: problemResponse("A Loki limit was hit (named in the title)"),
+  401: problemResponse("Missing or unknown API key"),
+  403: problemResponse("The API key lacks the read scope"),
+  422: problemResponse("Refused by a guardrail or a Loki limit (the hint says how to narrow the query)"),
+  429: problemResponse("Rate limit exceeded (see Retry-After)"),
   503: problemResponse("Loki unavailable"),
   504: problemResponse("Loki or the request timed out"),
+};
+
+const cacheHeaders = {
+  "X-Cache": {
+    description: "HIT, MISS or BYPASS (send Cache-Control: no-cache to bypass)",
+    schema: { type: "string" as const },
+  },
 };
 
 const queryRoute = createRoute({
@@ -19,10 +43,14 @@ const queryRoute = createRoute({
   tags: ["query"],
   summary: "Mode-based log query with an answer shaped for AI agents",
   description:
-    "Builds safe LogQL from a mode and filters (or validates and scopes raw LogQL), reads the range past Loki's line limit by time-sliced paging up to a scan cap, and answers within max_tokens: every answer has logql, range, stats, dropped and hints.",
+    "Builds safe LogQL from a mode and filters (or validates and scopes raw LogQL), reads the range past Loki's line limit by time-sliced paging up to a scan cap, and answers within max_tokens: every answer has logql, range, stats, dropped and hints. Answers are cached per tenant with a TTL that depends on how recent the range is.",
   request: { query: queryParamsSchema },
   responses: {
-    200: { description: "The answer", content: { "application/json": { schema: queryAnswerSchema } } },
+    200: {
+      description: "The answer",
+      headers: cacheHeaders,
+      content: { "application/json": { schema: queryAnswerSchema } },
+    },
     ...errors,
   },
 });
@@ -34,28 +62,70 @@ const servicesRoute = createRoute({
   summary: "Services with volumes, the label scheme, and levels seen",
   request: { query: servicesParamsSchema },
   responses: {
-    200: { description: "Services", content: { "application/json": { schema: servicesAnswerSchema } } },
+    200: {
+      description: "Services",
+      headers: cacheHeaders,
+      content: { "application/json": { schema: servicesAnswerSchema } },
+    },
     ...errors,
   },
 });
 
+/**
+ * Runs `compute` through the cache: the key is tenant + endpoint + the other
+ * parameters + the resolved range aligned to a step (so "the last 15m" asked
+ * twice a moment apart hits), the TTL follows how recent the range's end is.
+ */
+async function withCache<T>(
+  c: Context,
+  deps: Deps,
+  endpoint: string,
+  params: Record<string, unknown> & RangeInput,
+  compute: (range: { start: string; end: string }) => Promise<T>,
+): Promise<T> {
+  const now = Date.now();
+  const resolved = resolveRange(params, now, deps.querySettings.maxRangeMs);
+  const step = alignStepFor(resolved);
+  const range = alignRange(resolved, step);
+  const { start: _s, end: _e, since: _since, ...rest } = params;
+  const key = cacheKey({ tenant: tenantOf(c, deps), endpoint, params: rest as ParamObject, range, alignMs: step });
+  const ttl = ttlFor(msFromNs(range.end), now, deps.config.CACHE_TTL_TABLE);
+  const { value, status } = await cached(
+    deps.cache,
+    key,
+    ttl,
+    () => compute({ start: String(range.start), end: String(range.end) }),
+    { bypass: bypassRequested(c) },
+  );
+  setCacheStatus(c, status);
+  return value;
+}
+
 export function registerQuery(app: OpenAPIHono, deps: Deps) {
+  const read = deps.auth.requireScope("read");
+  app.use(queryRoute.getRoutingPath(), read);
+  app.use(servicesRoute.getRoutingPath(), read);
+
   app.openapi(queryRoute, async (c) => {
-    const answer = await runQuery(
-      { loki: deps.loki, discovery: deps.discovery, settings: deps.querySettings, signal: c.req.raw.signal },
-      c.req.valid("query"),
+    const params = c.req.valid("query");
+    const loki = lokiFor(c, deps);
+    const answer = await withCache(c, deps, "query", params, (range) =>
+      runQuery(
+        { loki, discovery: deps.discovery, settings: deps.querySettings, signal: c.req.raw.signal },
+        { ...params, ...range, since: undefined },
+      ),
     );
-    return c.json(answer as never, 200);
+    return c.json(answer as z.infer<typeof queryAnswerSchema>, 200);
   });
+
   app.openapi(servicesRoute, async (c) => {
-    const answer = await listServices(
-      {
-        loki: deps.loki,
-        discovery: deps.discovery,
-        maxRangeMs: deps.querySettings.maxRangeMs,
-        signal: c.req.raw.signal,
-      },
-      c.req.valid("query"),
+    const params = c.req.valid("query");
+    const loki = lokiFor(c, deps);
+    const answer = await withCache(c, deps, "services", params, (range) =>
+      listServices(
+        { loki, discovery: deps.discovery, maxRangeMs: deps.querySettings.maxRangeMs, signal: c.req.raw.signal },
+        range,
+      ),
     );
     return c.json(answer, 200);
   });

@@ -122,6 +122,7 @@ export const queryAnswerSchema = z
       truncated: z.boolean().openapi({ description: "True when the scan cap or the token budget left something out" }),
       scan_cap: z.number(),
       pages: z.number(),
+      bytes_estimated: z.number().openapi({ description: "Loki's index/volume estimate of the bytes the query reads" }),
     }),
     dropped: z
       .object({ groups: z.number(), lines: z.number(), examples: z.number(), notes: z.array(z.string()) })

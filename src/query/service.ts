@@ -13,6 +13,7 @@ import {
   shortServiceName,
 } from "./discovery.ts";
 import { entriesOf, type LogEntry, streamKey } from "./entry.ts";
+import { refuseCostly, refuseMatchAll, selectorsOf } from "./guardrail.ts";
 import { parseLine } from "./lines.ts";
 import { buildLogQuery, keepLine, type Mode } from "./modes.ts";
 import { latencyPercentiles, slowest } from "./performance.ts";
@@ -49,6 +50,8 @@ export interface QuerySettings {
   /** Lines per Loki call. */
   pageSize: number;
   defaultMaxTokens: number;
+  /** Cost guardrail: most bytes (index/volume estimate) one query may read. */
+  maxBytes: number;
 }
 
 export interface QueryContext {
@@ -64,7 +67,14 @@ export interface QueryAnswer {
   format: Format;
   logql: string;
   range: { start: string; end: string };
-  stats: { lines_scanned: number; lines_returned: number; truncated: boolean; scan_cap: number; pages: number };
+  stats: {
+    lines_scanned: number;
+    lines_returned: number;
+    truncated: boolean;
+    scan_cap: number;
+    pages: number;
+    bytes_estimated: number;
+  };
   dropped: Dropped;
   hints: string[];
   tokens?: number;
@@ -126,6 +136,16 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     );
   }
 
+  if (mode === "raw") refuseMatchAll(logql);
+  const bytesEstimated = await refuseCostly(
+    ctx.loki,
+    selectorsOf(logql),
+    range,
+    catalog.label,
+    ctx.settings.maxBytes,
+    ctx.signal,
+  );
+
   const direction: Direction = p.direction ?? "backward";
   const fingerprint = queryFingerprint([logql, direction, mode, format, p.level]);
   const base = {
@@ -146,7 +166,14 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     const answer: QueryAnswer = {
       ...base,
       range: rangeOut(range),
-      stats: { lines_scanned: 0, lines_returned: 0, truncated: false, scan_cap: ctx.settings.scanCap, pages: 1 },
+      stats: {
+        lines_scanned: 0,
+        lines_returned: 0,
+        truncated: false,
+        scan_cap: ctx.settings.scanCap,
+        pages: 1,
+        bytes_estimated: bytesEstimated,
+      },
       series,
     };
     return budget(answer, p.max_tokens ?? ctx.settings.defaultMaxTokens, [
@@ -178,6 +205,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     truncated: result.truncated,
     scan_cap: ctx.settings.scanCap,
     pages: result.pages,
+    bytes_estimated: bytesEstimated,
   };
   if (result.truncated && format !== "lines") {
     hints.push(

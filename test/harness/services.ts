@@ -18,7 +18,8 @@ export function services() {
 
 /** A configuration as `npm start` would build it from these variables (quiet logs). */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
-  return loadConfig({ LOKI_URL: services().lokiUrl, LOG_LEVEL: "silent", ...env });
+  // Rate limits have their own tests; elsewhere they would only make tests depend on their pace.
+  return loadConfig({ LOKI_URL: services().lokiUrl, LOG_LEVEL: "silent", RATE_LIMIT_HEAVY: "100000/1m", ...env });
 }
 
 /** A fresh app on its own deps; call close() in afterAll. */

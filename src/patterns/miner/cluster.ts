@@ -2,7 +2,8 @@
 // positions were generalised by the miner (those match by pattern; the others match exactly).
 
 import { PLACEHOLDER } from "./config.ts";
-import { capture, generalize, hasPlaceholder, matches } from "./pattern.ts";
+import { capturePieces, generalize, hasPlaceholder, matches } from "./pattern.ts";
+import type { Words } from "./tokenize.ts";
 import { joinWords } from "./tokenize.ts";
 
 export interface Cluster {
@@ -20,6 +21,24 @@ export interface Cluster {
   lastSeen: number;
   /** Memoised template string; cleared when the tokens change. */
   template?: string | undefined;
+  /** Memoised positions holding a placeholder, each split at its holes; cleared with `template`. */
+  holes?: Hole[] | undefined;
+}
+
+interface Hole {
+  at: number;
+  /** The word split at its holes; undefined when the word is just `<*>`. */
+  pieces: string[] | undefined;
+}
+
+function holesOf(cluster: Cluster): Hole[] {
+  if (cluster.holes !== undefined) return cluster.holes;
+  const holes: Hole[] = [];
+  cluster.tokens.forEach((t, at) => {
+    if (hasPlaceholder(t)) holes.push({ at, pieces: t === PLACEHOLDER ? undefined : t.split(PLACEHOLDER) });
+  });
+  cluster.holes = holes;
+  return holes;
 }
 
 export function newCluster(id: number, masked: string[], words: string[], seps: string[], tick: number): Cluster {
@@ -76,22 +95,17 @@ export function widen(cluster: Cluster, positions: readonly number[], masked: re
     cluster.free[i] = true;
   }
   cluster.template = undefined;
+  cluster.holes = undefined;
 }
 
 /** The parameters a line (its original words) gives to the cluster's template, in order. */
-export function paramsOf(cluster: Cluster, words: readonly string[]): string[] {
+export function paramsOf(cluster: Cluster, words: Words): string[] {
   const out: string[] = [];
-  for (let i = 0; i < cluster.tokens.length; i++) {
-    const t = cluster.tokens[i] as string;
-    if (!hasPlaceholder(t)) continue;
-    const w = words[i] ?? "";
-    if (t === PLACEHOLDER) {
-      out.push(w);
-      continue;
-    }
-    const got = capture(t, w);
+  for (const { at, pieces } of holesOf(cluster)) {
+    const w = words.word(at);
+    const got = pieces === undefined ? undefined : capturePieces(pieces, w);
     if (got === undefined) out.push(w);
-    else out.push(...got);
+    else for (const v of got) out.push(v);
   }
   return out;
 }

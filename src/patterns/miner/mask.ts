@@ -1,8 +1,16 @@
 // Applies the configured masks: line masks find spans in the whole message, word masks rewrite
 // one whitespace-separated word at a time (memoised, since constant words repeat).
+//
+// A mask may declare `trigger` characters, one of which every match contains. The masker keeps
+// a bit per such mask for each trigger character, so the scanner can collect a word's bits as it
+// reads it: a word with no bits (when every word mask has a trigger) is left as it is without a
+// memo lookup, and a new word only runs the masks whose triggers it holds. The memo is keyed by
+// the word's hash, which the scanner also computes on the way, and checked against the text.
 
 import type { MaskRule } from "./config.ts";
 import { PLACEHOLDER } from "./config.ts";
+import { hashWord } from "./hash.ts";
+import { isListItem } from "./pattern.ts";
 
 /** A part of the message a line mask replaced: [start, end) in the message, and its replacement. */
 export interface MaskSpan {
@@ -11,10 +19,37 @@ export interface MaskSpan {
   replacement: string;
 }
 
+/** A memoised word. */
+export interface MaskedWord {
+  word: string;
+  /** The word after the word masks. */
+  masked: string;
+  /** Whether `masked` differs from `word`. */
+  changed: boolean;
+  /** `hashWord(masked)`. */
+  hash: number;
+  /** `isListItem(masked)`. */
+  listItem: boolean;
+  next: MaskedWord | undefined;
+}
+
+/** Bits 0..29 name word masks with a trigger; masks past those always run. */
+const MAX_BITS = 30;
+/** Set for `<`, so a word that could hold a placeholder (a list item) is always looked up. */
+const HOLE_BIT = 1 << 30;
+
 export class Masker {
   readonly #lineMasks: MaskRule[];
   readonly #wordMasks: MaskRule[];
-  readonly #cache = new Map<string, string>();
+  /** Per word mask: its trigger bit, or 0 when it has no trigger and must always run. */
+  readonly #wordBits: number[];
+  /** Trigger bits of the ASCII characters, by char code; `otherBits` for the rest. */
+  readonly asciiBits = new Int32Array(128);
+  readonly #otherBits = new Map<number, number>();
+  /** Whether a word without trigger bits may still be changed (a word mask has no trigger). */
+  readonly #always: boolean;
+  readonly #memo = new Map<number, MaskedWord>();
+  #memoSize = 0;
   readonly #cacheSize: number;
 
   constructor(masks: readonly MaskRule[], cacheSize: number) {
@@ -23,14 +58,40 @@ export class Masker {
     }
     this.#lineMasks = masks.filter((m) => m.scope === "line");
     this.#wordMasks = masks.filter((m) => m.scope !== "line");
+    this.#wordBits = this.#wordMasks.map((m, k) => (m.trigger && k < MAX_BITS ? 1 << k : 0));
+    this.#always = this.#wordBits.includes(0);
+    this.asciiBits[PLACEHOLDER.charCodeAt(0)] = HOLE_BIT;
+    this.#wordMasks.forEach((m, k) => {
+      const bit = this.#wordBits[k] as number;
+      for (const ch of bit === 0 ? "" : (m.trigger ?? "")) {
+        const code = ch.charCodeAt(0);
+        if (code < 128) this.asciiBits[code] = (this.asciiBits[code] as number) | bit;
+        else this.#otherBits.set(code, (this.#otherBits.get(code) ?? 0) | bit);
+      }
+    });
     this.#cacheSize = Math.max(0, cacheSize);
   }
 
+  /** Trigger bits of a non-ASCII char code. */
+  otherBits(code: number): number {
+    return this.#otherBits.size === 0 ? 0 : (this.#otherBits.get(code) ?? 0);
+  }
+
+  /** Trigger bits of every character of `text`. */
+  bitsOf(text: string): number {
+    let bits = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      bits |= c < 128 ? (this.asciiBits[c] as number) : this.otherBits(c);
+    }
+    return bits;
+  }
+
   /** Non-overlapping spans of `line` matched by the line masks, sorted by start. */
-  lineSpans(line: string): MaskSpan[] {
-    if (this.#lineMasks.length === 0) return [];
-    const spans: MaskSpan[] = [];
+  lineSpans(line: string): readonly MaskSpan[] {
+    let spans: MaskSpan[] | undefined;
     for (const mask of this.#lineMasks) {
+      if (mask.trigger !== undefined && !containsAny(line, mask.trigger)) continue;
       const re = mask.pattern;
       re.lastIndex = 0;
       for (let m = re.exec(line); m !== null; m = re.exec(line)) {
@@ -40,26 +101,77 @@ export class Masker {
         }
         const start = m.index;
         const end = start + m[0].length;
+        spans ??= [];
         if (spans.some((s) => start < s.end && end > s.start)) continue;
         spans.push({ start, end, replacement: expand(mask, m) });
       }
     }
-    return spans.sort((a, b) => a.start - b.start);
+    return spans === undefined ? NO_SPANS : spans.sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * The word `text[start, end)` masked, given its trigger `bits` and `hashWord` hash; undefined
+   * when no mask can apply (no trigger bits), so the word stays as written and is not a list item.
+   */
+  lookup(text: string, start: number, end: number, bits: number, hash: number): MaskedWord | undefined {
+    if (bits === 0 && !this.#always) return undefined;
+    const length = end - start;
+    const key = hash & 0x3fffffff;
+    const head = this.#memo.get(key);
+    for (let e = head; e !== undefined; e = e.next) {
+      if (e.word.length === length && text.startsWith(e.word, start)) return e;
+    }
+    const word = start === 0 && end === text.length ? text : text.slice(start, end);
+    const masked = this.#apply(word, bits);
+    const changed = masked !== word;
+    const entry: MaskedWord = {
+      word,
+      masked,
+      changed,
+      hash: changed ? hashWord(masked) : hash,
+      listItem: isListItem(masked),
+      next: undefined,
+    };
+    if (this.#cacheSize === 0) return entry;
+    if (this.#memoSize >= this.#cacheSize) {
+      this.#memo.clear();
+      this.#memoSize = 0;
+    } else {
+      entry.next = head;
+    }
+    this.#memo.set(key, entry);
+    this.#memoSize++;
+    return entry;
   }
 
   /** The word with every word mask applied in order. */
   maskWord(word: string): string {
-    const cached = this.#cache.get(word);
-    if (cached !== undefined) return cached;
+    return this.lookup(word, 0, word.length, this.bitsOf(word), hashWord(word))?.masked ?? word;
+  }
+
+  #apply(word: string, bits: number): string {
     let out = word;
-    for (const mask of this.#wordMasks) {
+    let have = bits;
+    for (let k = 0; k < this.#wordMasks.length; k++) {
+      const bit = this.#wordBits[k] as number;
+      if (bit !== 0 && (have & bit) === 0) continue;
+      const mask = this.#wordMasks[k] as MaskRule;
       mask.pattern.lastIndex = 0;
-      out = out.replace(mask.pattern, mask.replacement ?? PLACEHOLDER);
+      const next = out.replace(mask.pattern, mask.replacement ?? PLACEHOLDER);
+      if (next !== out) {
+        out = next;
+        have = this.bitsOf(out);
+      }
     }
-    if (this.#cache.size >= this.#cacheSize) this.#cache.clear();
-    if (this.#cacheSize > 0) this.#cache.set(word, out);
     return out;
   }
+}
+
+const NO_SPANS: readonly MaskSpan[] = [];
+
+function containsAny(text: string, chars: string): boolean {
+  for (let k = 0; k < chars.length; k++) if (text.includes(chars.charAt(k))) return true;
+  return false;
 }
 
 /** Expands `$1`-style references of the mask's replacement for one match. */

@@ -12,9 +12,9 @@ import type { MinerConfig } from "./config.ts";
 import { extractMessage } from "./extract.ts";
 import { Group } from "./group.ts";
 import { Masker } from "./mask.ts";
+import { LineMemo } from "./memo.ts";
 import { hasPlaceholder, isEnumLike, looksLikeValueChange } from "./pattern.ts";
-import type { Tokens } from "./tokenize.ts";
-import { collapseRepeats, tokenize } from "./tokenize.ts";
+import { Scanner } from "./tokenize.ts";
 
 export interface MineResult {
   clusterId: number;
@@ -40,7 +40,7 @@ export interface MinerState {
 
 export class Miner {
   readonly config: MinerConfig;
-  readonly #masker: Masker;
+  readonly #scanner: Scanner;
   /** All live clusters, least recently used first (a Map keeps insertion order). */
   readonly #clusters = new Map<number, Cluster>();
   /** Live clusters by word count, oldest first. */
@@ -48,29 +48,34 @@ export class Miner {
   /** Merged or evicted-into ids → surviving id. */
   readonly #alias = new Map<number, number>();
   /** Masked line → cluster id; cleared whenever a template changes, so it never changes a decision. */
-  readonly #lineCache = new Map<string, number>();
+  readonly #lineCache: LineMemo;
+  /** The cluster last moved to the end of `#clusters` (so it need not move again). */
+  #latest: Cluster | undefined;
   #nextId = 1;
   #tick = 0;
 
   constructor(config: MinerConfig, state?: MinerState) {
     this.config = config;
-    this.#masker = new Masker(config.masks, config.cacheSize);
+    this.#scanner = new Scanner(new Masker(config.masks, config.cacheSize), config.collapseRepeats);
+    this.#lineCache = new LineMemo(config.cacheSize);
     if (state !== undefined) this.#load(state);
   }
 
   add(line: string): MineResult {
     const { message, fields } = extractMessage(line, this.config.messageKeys);
-    const raw = tokenize(message, this.#masker);
-    const tokens = this.config.collapseRepeats ? collapseRepeats(raw) : raw;
-    const cluster = this.#assign(tokens);
+    const scan = this.#scanner.scan(message);
+    const cluster = this.#assign(scan);
     cluster.count++;
     cluster.lastSeen = ++this.#tick;
-    this.#clusters.delete(cluster.id);
-    this.#clusters.set(cluster.id, cluster);
+    if (this.#latest !== cluster) {
+      this.#clusters.delete(cluster.id);
+      this.#clusters.set(cluster.id, cluster);
+      this.#latest = cluster;
+    }
     const result: MineResult = {
       clusterId: cluster.id,
       template: templateString(cluster),
-      params: paramsOf(cluster, tokens.words),
+      params: paramsOf(cluster, scan),
     };
     if (fields !== undefined) result.fields = fields;
     if (this.#clusters.size > this.config.maxClusters) this.#evictOldest();
@@ -89,7 +94,7 @@ export class Miner {
         id: c.id,
         template: templateString(c),
         count: c.count,
-        sampleParams: paramsOf(c, c.sampleWords),
+        sampleParams: paramsOf(c, { word: (i) => c.sampleWords[i] ?? "" }),
       }));
   }
 
@@ -101,14 +106,14 @@ export class Miner {
     return this.#clusters.get(this.#alias.get(id) ?? id);
   }
 
-  #assign(tokens: Tokens): Cluster {
-    const masked = tokens.masked;
-    const key = masked.join("\u0001");
-    const cachedId = this.#lineCache.get(key);
+  #assign(scan: Scanner): Cluster {
+    const cachedId = this.#lineCache.get(scan);
     if (cachedId !== undefined) {
       const cached = this.#resolve(cachedId);
       if (cached !== undefined) return cached;
     }
+    const tokens = scan.tokens();
+    const masked = tokens.masked;
     const group = this.#group(masked.length);
     const candidates = group.candidates(masked);
     let cluster = candidates.find((c) => accepts(c, masked)) ?? this.#mergeNearest(group, candidates, masked);
@@ -117,8 +122,7 @@ export class Miner {
       group.add(cluster);
       this.#clusters.set(cluster.id, cluster);
     }
-    if (this.#lineCache.size >= this.config.cacheSize) this.#lineCache.clear();
-    this.#lineCache.set(key, cluster.id);
+    this.#lineCache.set(masked, tokens.hash, cluster.id);
     return cluster;
   }
 
@@ -184,6 +188,7 @@ export class Miner {
   /** Merges into `target` every other cluster of the group its template now covers. */
   #absorbInto(target: Cluster, group: Group): void {
     this.#lineCache.clear();
+    this.#latest = undefined;
     for (const other of [...group.members]) {
       if (other === target || !subsumes(target, other)) continue;
       group.remove(other);
@@ -201,6 +206,7 @@ export class Miner {
     const oldest = this.#clusters.values().next().value;
     if (oldest === undefined) return;
     this.#clusters.delete(oldest.id);
+    this.#latest = undefined;
     this.#groups.get(oldest.tokens.length)?.remove(oldest);
     for (const id of oldest.merged) this.#alias.delete(id);
     this.#lineCache.clear();

@@ -12,10 +12,14 @@ export function hasPlaceholder(word: string): boolean {
 /** The values `value` gives to the holes of `pattern`, or undefined when it does not match. */
 export function capture(pattern: string, value: string): string[] | undefined {
   if (pattern === PH) return [value];
-  const pieces = pattern.split(PH);
+  return capturePieces(pattern.split(PH), value);
+}
+
+/** `capture` with the pattern already split at its holes (`pattern.split(PLACEHOLDER)`). */
+export function capturePieces(pieces: readonly string[], value: string): string[] | undefined {
   const first = pieces[0] ?? "";
   const last = pieces[pieces.length - 1] ?? "";
-  if (pieces.length === 1) return pattern === value ? [] : undefined;
+  if (pieces.length === 1) return first === value ? [] : undefined;
   if (!value.startsWith(first) || value.length < first.length + last.length || !value.endsWith(last)) {
     return undefined;
   }
@@ -132,4 +136,16 @@ function isIdentifierValue(word: string): boolean {
 /** An upper-case identifier such as `RUNNING` or `SCREEN_ON`: by convention a state or event name. */
 export function isEnumLike(word: string): boolean {
   return /^[A-Z][A-Z0-9_]*[A-Z0-9]$/.test(word) && /[A-Z]{2}/.test(word);
+}
+
+const ALNUM_OUTSIDE_HOLES = /[\p{L}\p{N}]/u;
+
+/**
+ * Whether a masked word can be an item of a list of like values (`blk_<*> blk_<*> blk_<*>`, one
+ * word once collapsed): it holds a placeholder and some constant text (`blk_<*>`, not `<*>`); a run
+ * of bare numbers is more often a fixed set of fields.
+ */
+export function isListItem(word: string): boolean {
+  if (!word.includes(PH)) return false;
+  return ALNUM_OUTSIDE_HOLES.test(word.replaceAll(PH, ""));
 }

@@ -1,7 +1,13 @@
 // Splits a message into words (runs of non-space characters, a masked span staying whole) and
 // the exact separators between them, so a template can be rebuilt with the original spacing.
+//
+// The Scanner does it in one pass by char code into reusable buffers: word bounds, the masked
+// form of the words masking changed (the others are their own text, not copied), and the hash of
+// the masked line. A line that matches a memoised one is then mined without building any of it.
 
-import type { Masker } from "./mask.ts";
+import { FNV_OFFSET, FNV_PRIME, finish, hashWord, mix } from "./hash.ts";
+import type { Masker, MaskSpan } from "./mask.ts";
+import { isListItem } from "./pattern.ts";
 
 export interface Tokens {
   /** The words as written. */
@@ -10,75 +16,191 @@ export interface Tokens {
   masked: string[];
   /** `seps[i]` is the whitespace between `words[i]` and `words[i + 1]`. */
   seps: string[];
+  /** `hashWords(masked)`, for memo tables keyed by the masked line. */
+  hash: number;
 }
 
-const SPACE = /\s/;
+/** Read access to the words of a line, by position. */
+export interface Words {
+  word(i: number): string;
+}
 
-/** Tokenizes `line` (trimmed) with the masker's line spans kept inside single words. */
-export function tokenize(line: string, masker: Masker): Tokens {
-  const text = line.trim();
-  const spans = masker.lineSpans(text);
-  const words: string[] = [];
-  const masked: string[] = [];
-  const seps: string[] = [];
-  let spanIndex = 0;
-  let i = 0;
-  while (i < text.length) {
-    // one word: non-space characters, and any span that starts inside it
-    const start = i;
-    let maskedWord = "";
-    let plainFrom = i;
-    while (i < text.length) {
-      const span = spans[spanIndex];
-      if (span !== undefined && span.start === i) {
-        maskedWord += masker.maskWord(text.slice(plainFrom, i)) + span.replacement;
-        i = span.end;
-        plainFrom = i;
-        spanIndex++;
+/** Whether a char code is JavaScript white space (what `\s` and `trim` treat as space). */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+export class Scanner implements Words {
+  /** The trimmed message last scanned. */
+  text = "";
+  /** Words (after collapsing repeats). */
+  count = 0;
+  /** Hash of the masked words; equals `hashWords(tokens().masked)`. */
+  hash = 0;
+  #starts = new Int32Array(64);
+  #ends = new Int32Array(64);
+  /** The masked word at i, or undefined when masking left the word as written. */
+  readonly #masked: Array<string | undefined> = [];
+  readonly #masker: Masker;
+  /** Whether a run of like values (`blk_<*> blk_<*>`) becomes one word (see MinerConfig). */
+  readonly #collapse: boolean;
+
+  constructor(masker: Masker, collapseRepeats: boolean) {
+    this.#masker = masker;
+    this.#collapse = collapseRepeats;
+  }
+
+  /** Tokenizes `line` (trimmed) with the masker's line spans kept inside single words. */
+  scan(line: string): this {
+    const text = line.trim();
+    this.text = text;
+    const masker = this.#masker;
+    const spans = masker.lineSpans(text);
+    const ascii = masker.asciiBits;
+    const masked = this.#masked;
+    const n = text.length;
+    let count = 0;
+    let hash = 0;
+    let spanIndex = 0;
+    let spanAt = spans.length > 0 ? (spans[0] as MaskSpan).start : -1;
+    /** The masked form of the last word when it is a list item, for collapsing repeats. */
+    let lastItem: string | undefined;
+    let i = 0;
+    while (i < n) {
+      // one word: non-space characters, and any span that starts inside it
+      const start = i;
+      const firstSpan = spanIndex;
+      let bits = 0;
+      let wordHash = FNV_OFFSET;
+      while (i < n) {
+        if (i === spanAt) {
+          i = (spans[spanIndex] as MaskSpan).end;
+          spanIndex++;
+          spanAt = spanIndex < spans.length ? (spans[spanIndex] as MaskSpan).start : -1;
+          continue;
+        }
+        const c = text.charCodeAt(i);
+        if (c < 128) {
+          if (c === 32 || (c >= 9 && c <= 13)) break;
+          bits |= ascii[c] as number;
+        } else {
+          if (isSpace(c)) break;
+          bits |= masker.otherBits(c);
+        }
+        wordHash = Math.imul(wordHash ^ c, FNV_PRIME);
+        i++;
+      }
+      let out: string | undefined;
+      let item = false;
+      if (spanIndex > firstSpan) {
+        out = spannedWord(masker, text, start, i, spans, firstSpan, spanIndex);
+        wordHash = hashWord(out);
+        item = isListItem(out);
+      } else {
+        const entry = masker.lookup(text, start, i, bits, wordHash);
+        if (entry !== undefined) {
+          item = entry.listItem;
+          if (entry.changed || item) out = entry.masked;
+          wordHash = entry.hash;
+        }
+      }
+      if (item && this.#collapse && out === lastItem) {
+        (this.#ends as Int32Array)[count - 1] = i;
+      } else {
+        if (count === this.#starts.length) this.#grow();
+        this.#starts[count] = start;
+        this.#ends[count] = i;
+        masked[count] = out;
+        hash = mix(hash, wordHash);
+        count++;
+        lastItem = item ? out : undefined;
+      }
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+    }
+    this.count = count;
+    this.hash = finish(hash, count);
+    return this;
+  }
+
+  /** Word i as written (a collapsed run spans its words and the spaces between them). */
+  word(i: number): string {
+    return i < this.count ? this.text.slice(this.#starts[i], this.#ends[i]) : "";
+  }
+
+  /** Whether the masked words are exactly `words`. */
+  sameAs(words: readonly string[]): boolean {
+    if (words.length !== this.count) return false;
+    for (let k = 0; k < words.length; k++) {
+      const w = words[k] as string;
+      const m = this.#masked[k];
+      if (m !== undefined) {
+        if (m !== w) return false;
         continue;
       }
-      if (SPACE.test(text.charAt(i))) break;
-      i++;
+      const start = this.#starts[k] as number;
+      if (w.length !== (this.#ends[k] as number) - start || !this.text.startsWith(w, start)) return false;
     }
-    const plain = text.slice(plainFrom, i);
-    words.push(text.slice(start, i));
-    masked.push(plainFrom === start ? masker.maskWord(plain) : maskedWord + masker.maskWord(plain));
-    const sepStart = i;
-    while (i < text.length && SPACE.test(text.charAt(i))) i++;
-    if (i < text.length) seps.push(text.slice(sepStart, i));
+    return true;
   }
-  return { words, masked, seps };
+
+  /** The scanned line as word lists. */
+  tokens(): Tokens {
+    const words: string[] = [];
+    const masked: string[] = [];
+    const seps: string[] = [];
+    for (let k = 0; k < this.count; k++) {
+      const w = this.word(k);
+      words.push(w);
+      masked.push(this.#masked[k] ?? w);
+      if (k > 0) seps.push(this.text.slice(this.#ends[k - 1], this.#starts[k]));
+    }
+    return { words, masked, seps, hash: this.hash };
+  }
+
+  #grow(): void {
+    const starts = new Int32Array(this.#starts.length * 2);
+    const ends = new Int32Array(this.#ends.length * 2);
+    starts.set(this.#starts);
+    ends.set(this.#ends);
+    this.#starts = starts;
+    this.#ends = ends;
+  }
 }
 
-const ALNUM_OUTSIDE_HOLES = /[\p{L}\p{N}]/u;
-
-/**
- * A list of like values (`blk_<*> blk_<*> blk_<*>`) becomes one word, so lists of any length share
- * a template. Only words holding a placeholder and some constant text (`blk_<*>`, not `<*>`) count:
- * a run of bare numbers is more often a fixed set of fields.
- */
-export function collapseRepeats(tokens: Tokens): Tokens {
-  const { words, masked, seps } = tokens;
-  let repeated = false;
-  for (let i = 1; i < masked.length && !repeated; i++) repeated = masked[i] === masked[i - 1] && isListItem(masked[i]);
-  if (!repeated) return tokens;
-  const out: Tokens = { words: [words[0] as string], masked: [masked[0] as string], seps: [] };
-  for (let i = 1; i < masked.length; i++) {
-    const last = out.masked.length - 1;
-    if (masked[i] === out.masked[last] && isListItem(masked[i])) {
-      out.words[last] += (seps[i - 1] ?? " ") + words[i];
-    } else {
-      out.words.push(words[i] as string);
-      out.masked.push(masked[i] as string);
-      out.seps.push(seps[i - 1] ?? " ");
-    }
+/** A word holding line spans: its plain parts word-masked, each span replaced. */
+function spannedWord(
+  masker: Masker,
+  text: string,
+  start: number,
+  end: number,
+  spans: readonly MaskSpan[],
+  from: number,
+  to: number,
+): string {
+  let out = "";
+  let pos = start;
+  for (let k = from; k < to; k++) {
+    const span = spans[k] as MaskSpan;
+    out += masker.maskWord(text.slice(pos, span.start)) + span.replacement;
+    pos = span.end;
   }
-  return out;
+  return out + masker.maskWord(text.slice(pos, end));
 }
 
-function isListItem(word: string | undefined): boolean {
-  if (word === undefined || !word.includes("<*>")) return false;
-  return ALNUM_OUTSIDE_HOLES.test(word.replaceAll("<*>", ""));
+/** Tokenizes `line` (trimmed) with the masker's line spans kept inside single words. */
+export function tokenize(line: string, masker: Masker, collapseRepeats = false): Tokens {
+  return new Scanner(masker, collapseRepeats).scan(line).tokens();
 }
 
 /**
