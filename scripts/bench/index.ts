@@ -44,7 +44,7 @@ function render(report: BenchReport): string {
         value(m, m.ours),
         value(m, m.anchor),
         `${m.ratio.toFixed(2)}×`,
-        m.target === null ? "—" : `≥ ${m.target.toFixed(1)}×`,
+        m.target === null ? "—" : `${m.better === "lower" ? "≤" : "≥"} ${m.target.toFixed(2)}×`,
         ok === null ? "side by side" : ok ? "met" : "MISSED",
       ];
     }),

@@ -9,8 +9,10 @@ export interface Measurement {
   anchor: number;
   /** ours / anchor. */
   ratio: number;
-  /** The ratio must be at least this; null when no target is stated (reported side by side only). */
+  /** The target for the ratio; null when no target is stated (reported side by side only). */
   target: number | null;
+  /** "higher" (default): the ratio must be at least the target; "lower": at most the target. */
+  better?: "higher" | "lower";
   /** Number of decimals to print the values with. */
   digits?: number;
 }
@@ -42,5 +44,6 @@ export interface BenchModule {
 }
 
 export function met(m: Measurement): boolean | null {
-  return m.target === null ? null : m.ratio >= m.target;
+  if (m.target === null) return null;
+  return m.better === "lower" ? m.ratio <= m.target : m.ratio >= m.target;
 }

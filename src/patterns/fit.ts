@@ -60,7 +60,7 @@ export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: num
     return false;
   };
   const libraryNote = (x: PatternsDropped) =>
-    `${compacted} library entr${compacted === 1 ? "y" : "ies"} shortened to id/title${x.library ? `, ${x.library} left out` : ""}; list them with /patterns?category=…`;
+    `${compacted} library entr${compacted === 1 ? "y" : "ies"} shortened to id/title${x.library ? `, ${x.library} left out` : ""}; read them with /patterns?category=…`;
   const dropLibrary = () => {
     if (entries.length === 0) return false;
     entries.pop();

@@ -57,7 +57,11 @@ export async function lokiPatterns(loki: LokiClient, r: LokiPatternsRequest): Pr
     };
   }
   const rows = shapeLokiPatterns(data, r.buckets, r.levels);
-  const section: LokiPatternsSection = { selector: r.selector, patterns: rows.slice(0, r.max ?? 20), total: data.length };
+  const section: LokiPatternsSection = {
+    selector: r.selector,
+    patterns: rows.slice(0, r.max ?? 20),
+    total: data.length,
+  };
   if (data.length === 0) {
     section.note =
       "Loki's pattern ingester has no patterns for this selector and range (it only keeps recent lines, and detects patterns a little while after they arrive).";
@@ -100,4 +104,3 @@ export function shapeLokiPatterns(
   }
   return rows.sort((a, b) => b.count - a.count || a.pattern.localeCompare(b.pattern));
 }
-

@@ -52,9 +52,12 @@ export interface TemplateOptions {
 export const MAX_DISTINCT = 1_000;
 const MAX_VALUE_CHARS = 120;
 
-/** The buckets for a range and step (the last bucket may extend past the end). */
+/**
+ * The buckets for a range and step, aligned to multiples of the step (as
+ * Loki aligns its pattern samples), so both series line up bucket for bucket.
+ */
 export function bucketsFor(range: { start: Nanos; end: Nanos }, stepMs: number): Buckets {
-  const startMs = msFromNs(range.start);
+  const startMs = Math.floor(msFromNs(range.start) / stepMs) * stepMs;
   const spanMs = Math.max(1, msFromNs(range.end) - startMs);
   return { startMs, stepMs, count: Math.max(1, Math.ceil(spanMs / stepMs)) };
 }
@@ -144,7 +147,11 @@ function paramSamples(template: string, values: Array<Map<string, number>>, top:
   values.forEach((counts, position) => {
     if (position >= holes || counts.size === 0) return;
     const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    out.push({ position, distinct: counts.size, top: sorted.slice(0, top).map(([value, count]) => ({ value, count })) });
+    out.push({
+      position,
+      distinct: counts.size,
+      top: sorted.slice(0, top).map(([value, count]) => ({ value, count })),
+    });
   });
   return out;
 }

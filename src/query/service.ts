@@ -194,8 +194,10 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     signal: ctx.signal,
   });
   const analyzed: AnalyzedEntry[] = [];
+  // A compact search keeps every line as it is: no need to parse what nobody reads.
+  const parse = format !== "compact" || (mode !== undefined && mode !== "raw") || Boolean(p.level?.length);
   for (const entry of result.entries) {
-    const parsed = parseLine(entry);
+    const parsed = parse ? parseLine(entry) : { level: "unknown" as const, message: entry.line, fields: {} };
     if (!keepLine(mode, parsed, entry.line, p.level)) continue;
     analyzed.push({ entry, parsed, service: serviceOf(entry, catalog) });
   }
@@ -345,9 +347,11 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
 
 async function scopedRaw(ctx: QueryContext, logql: string, required: Matcher[]): Promise<string> {
   const scoped = scopeRawQuery(logql, required);
+  // Loki's formatter is the authority on syntax and its parse is checked for scope, but the
+  // text that runs is ours: Loki 3.7.8's formatter drops `or` alternatives of long line filters.
   const formatted = await ctx.loki.formatQuery(scoped.logql, { signal: ctx.signal });
   assertScoped(formatted, required);
-  return formatted;
+  return scoped.logql;
 }
 
 /** Log queries start with a selector; anything else (sum(...), rate(...)) is a metric query. */

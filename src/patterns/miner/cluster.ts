@@ -2,7 +2,7 @@
 // positions were generalised by the miner (those match by pattern; the others match exactly).
 
 import { PLACEHOLDER } from "./config.ts";
-import { capturePieces, generalize, hasPlaceholder, matches } from "./pattern.ts";
+import { captureInto, generalize, hasPlaceholder, matches } from "./pattern.ts";
 import type { Words } from "./tokenize.ts";
 import { joinWords } from "./tokenize.ts";
 
@@ -103,9 +103,7 @@ export function paramsOf(cluster: Cluster, words: Words): string[] {
   const out: string[] = [];
   for (const { at, pieces } of holesOf(cluster)) {
     const w = words.word(at);
-    const got = pieces === undefined ? undefined : capturePieces(pieces, w);
-    if (got === undefined) out.push(w);
-    else for (const v of got) out.push(v);
+    if (pieces === undefined || !captureInto(pieces, w, out)) out.push(w);
   }
   return out;
 }

@@ -9,8 +9,9 @@
 
 import type { MaskRule } from "./config.ts";
 import { PLACEHOLDER } from "./config.ts";
-import { hashWord } from "./hash.ts";
+import { hashWord, regionEquals } from "./hash.ts";
 import { isListItem } from "./pattern.ts";
+import { Slots } from "./slots.ts";
 
 /** A part of the message a line mask replaced: [start, end) in the message, and its replacement. */
 export interface MaskSpan {
@@ -21,6 +22,8 @@ export interface MaskSpan {
 
 /** A memoised word. */
 export interface MaskedWord {
+  /** `hashWord(word)`. */
+  key: number;
   word: string;
   /** The word after the word masks. */
   masked: string;
@@ -30,7 +33,6 @@ export interface MaskedWord {
   hash: number;
   /** `isListItem(masked)`. */
   listItem: boolean;
-  next: MaskedWord | undefined;
 }
 
 /** Bits 0..29 name word masks with a trigger; masks past those always run. */
@@ -48,8 +50,7 @@ export class Masker {
   readonly #otherBits = new Map<number, number>();
   /** Whether a word without trigger bits may still be changed (a word mask has no trigger). */
   readonly #always: boolean;
-  readonly #memo = new Map<number, MaskedWord>();
-  #memoSize = 0;
+  readonly #memo: Slots<MaskedWord>;
   readonly #cacheSize: number;
 
   constructor(masks: readonly MaskRule[], cacheSize: number) {
@@ -70,6 +71,7 @@ export class Masker {
       }
     });
     this.#cacheSize = Math.max(0, cacheSize);
+    this.#memo = new Slots(this.#cacheSize);
   }
 
   /** Trigger bits of a non-ASCII char code. */
@@ -116,31 +118,24 @@ export class Masker {
   lookup(text: string, start: number, end: number, bits: number, hash: number): MaskedWord | undefined {
     if (bits === 0 && !this.#always) return undefined;
     const length = end - start;
-    const key = hash & 0x3fffffff;
-    const head = this.#memo.get(key);
-    for (let e = head; e !== undefined; e = e.next) {
-      if (e.word.length === length && text.startsWith(e.word, start)) return e;
+    const { table, mask } = this.#memo;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const e = table[i];
+      if (e === undefined) break;
+      if (e.key === hash && e.word.length === length && regionEquals(text, start, e.word)) return e;
     }
     const word = start === 0 && end === text.length ? text : text.slice(start, end);
     const masked = this.#apply(word, bits);
     const changed = masked !== word;
     const entry: MaskedWord = {
+      key: hash,
       word,
       masked,
       changed,
       hash: changed ? hashWord(masked) : hash,
       listItem: isListItem(masked),
-      next: undefined,
     };
-    if (this.#cacheSize === 0) return entry;
-    if (this.#memoSize >= this.#cacheSize) {
-      this.#memo.clear();
-      this.#memoSize = 0;
-    } else {
-      entry.next = head;
-    }
-    this.#memo.set(key, entry);
-    this.#memoSize++;
+    if (this.#cacheSize > 0) this.#memo.insert(entry);
     return entry;
   }
 

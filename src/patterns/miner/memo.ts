@@ -1,54 +1,51 @@
-// Masked line → cluster id: the exact-line fast path. Keyed by the line's hash (a small integer,
-// cheap to look up) and checked word by word, so a collision never changes a decision.
+// Masked line → cluster id: the exact-line fast path. Keyed by the line's hash (see hash.ts) and
+// checked word by word, so a collision never changes a decision.
+
+import { Slots } from "./slots.ts";
 
 interface Entry {
+  key: number;
   masked: readonly string[];
   id: number;
-  next: Entry | undefined;
+}
+
+/** What the memo needs of a scanned line. */
+export interface ScannedLine {
+  hash: number;
+  sameAs(masked: readonly string[]): boolean;
 }
 
 export class LineMemo {
-  readonly #table = new Map<number, Entry>();
-  readonly #limit: number;
-  #size = 0;
+  readonly #slots: Slots<Entry>;
 
   /** Holds up to `limit` lines (at least one); it is emptied when full. */
   constructor(limit: number) {
-    this.#limit = Math.max(1, limit);
+    this.#slots = new Slots(limit);
   }
 
-  /** The id memoised for the line `scan` holds (its hash and masked words). */
-  get(scan: { hash: number; sameAs(masked: readonly string[]): boolean }): number | undefined {
-    for (let e = this.#table.get(scan.hash); e !== undefined; e = e.next) {
-      if (scan.sameAs(e.masked)) return e.id;
-    }
-    return undefined;
+  /** The id memoised for the line `scan` holds. */
+  get(scan: ScannedLine): number | undefined {
+    return this.#find(scan)?.id;
   }
 
-  set(masked: readonly string[], hash: number, id: number): void {
-    const head = this.#table.get(hash);
-    for (let e = head; e !== undefined; e = e.next) {
-      if (!sameWords(e.masked, masked)) continue;
-      e.id = id;
-      return;
-    }
-    if (this.#size >= this.#limit) {
-      this.clear();
-      this.#table.set(hash, { masked, id, next: undefined });
-    } else {
-      this.#table.set(hash, { masked, id, next: head });
-    }
-    this.#size++;
+  /** Memoises `id` for the line `scan` holds, whose masked words are `masked`. */
+  set(scan: ScannedLine, masked: readonly string[], id: number): void {
+    const found = this.#find(scan);
+    if (found !== undefined) found.id = id;
+    else this.#slots.insert({ key: scan.hash, masked, id });
   }
 
   clear(): void {
-    this.#table.clear();
-    this.#size = 0;
+    this.#slots.clear();
   }
-}
 
-function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  #find(scan: ScannedLine): Entry | undefined {
+    const { table, mask } = this.#slots;
+    const key = scan.hash;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
+      const e = table[i];
+      if (e === undefined) return undefined;
+      if (e.key === key && scan.sameAs(e.masked)) return e;
+    }
+  }
 }

@@ -122,7 +122,7 @@ export class Miner {
       group.add(cluster);
       this.#clusters.set(cluster.id, cluster);
     }
-    this.#lineCache.set(masked, tokens.hash, cluster.id);
+    this.#lineCache.set(scan, masked, cluster.id);
     return cluster;
   }
 

@@ -17,24 +17,33 @@ export function capture(pattern: string, value: string): string[] | undefined {
 
 /** `capture` with the pattern already split at its holes (`pattern.split(PLACEHOLDER)`). */
 export function capturePieces(pieces: readonly string[], value: string): string[] | undefined {
+  const out: string[] = [];
+  return captureInto(pieces, value, out) ? out : undefined;
+}
+
+/** Pushes the values of the holes to `out` and returns true, or leaves `out` and returns false. */
+export function captureInto(pieces: readonly string[], value: string, out: string[]): boolean {
   const first = pieces[0] ?? "";
   const last = pieces[pieces.length - 1] ?? "";
-  if (pieces.length === 1) return first === value ? [] : undefined;
+  if (pieces.length === 1) return first === value;
   if (!value.startsWith(first) || value.length < first.length + last.length || !value.endsWith(last)) {
-    return undefined;
+    return false;
   }
   const end = value.length - last.length;
-  const out: string[] = [];
+  const from = out.length;
   let pos = first.length;
   for (let k = 1; k < pieces.length - 1; k++) {
     const piece = pieces[k] ?? "";
     const at = value.indexOf(piece, pos);
-    if (at < 0 || at + piece.length > end) return undefined;
+    if (at < 0 || at + piece.length > end) {
+      out.length = from;
+      return false;
+    }
     out.push(value.slice(pos, at));
     pos = at + piece.length;
   }
   out.push(value.slice(pos, end));
-  return out;
+  return true;
 }
 
 /** Whether `value` (a word or another pattern) fits `pattern`. */

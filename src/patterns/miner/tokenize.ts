@@ -5,7 +5,7 @@
 // form of the words masking changed (the others are their own text, not copied), and the hash of
 // the masked line. A line that matches a memoised one is then mined without building any of it.
 
-import { FNV_OFFSET, FNV_PRIME, finish, hashWord, mix } from "./hash.ts";
+import { FNV_OFFSET, FNV_PRIME, finish, hashWord, mix, regionEquals } from "./hash.ts";
 import type { Masker, MaskSpan } from "./mask.ts";
 import { isListItem } from "./pattern.ts";
 
@@ -149,7 +149,7 @@ export class Scanner implements Words {
         continue;
       }
       const start = this.#starts[k] as number;
-      if (w.length !== (this.#ends[k] as number) - start || !this.text.startsWith(w, start)) return false;
+      if (w.length !== (this.#ends[k] as number) - start || !regionEquals(this.text, start, w)) return false;
     }
     return true;
   }
