@@ -173,6 +173,8 @@ const envSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: millis("REDIS_COMMAND_TIMEOUT_MS", 500),
   /** Cost guardrail: most bytes (Loki's index/volume estimate) one query may read. */
   QUERY_MAX_BYTES: parsed("QUERY_MAX_BYTES", "10GB", parseBytes),
+  /** Folder of the failure pattern library (YAML, one file per category); default: the repo's patterns/. */
+  PATTERNS_DIR: z.string().min(1).optional(),
   /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
   MEMORY_CACHE_BYTES: z
     .string()

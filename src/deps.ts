@@ -4,6 +4,7 @@ import { type Auth, createAuth } from "./http/auth/index.ts";
 import { API_PREFIX } from "./http/paths.ts";
 import type { Logger } from "./log.ts";
 import { LokiClient } from "./loki/client.ts";
+import { DEFAULT_PATTERN_DIR, loadPatternLibrarySync, type PatternLibrary } from "./patterns/library/index.ts";
 import { ServiceDiscovery } from "./query/discovery.ts";
 import type { QuerySettings } from "./query/service.ts";
 
@@ -15,6 +16,8 @@ export interface Deps {
   auth: Auth;
   logger: Logger;
   discovery: ServiceDiscovery;
+  /** The failure pattern library (patterns/*.yaml), validated at start-up. */
+  patterns: PatternLibrary;
   querySettings: QuerySettings;
   /** ms since epoch when the process started serving. */
   startedAt: number;
@@ -45,6 +48,7 @@ export function buildDeps(config: Config, logger: Logger): Deps {
     auth,
     logger,
     discovery: new ServiceDiscovery(config.SERVICE_LABEL),
+    patterns: patternLibrary(config.PATTERNS_DIR),
     querySettings: {
       maxRangeMs: config.MAX_QUERY_RANGE,
       scanCap: config.QUERY_SCAN_CAP,
@@ -54,6 +58,18 @@ export function buildDeps(config: Config, logger: Logger): Deps {
     },
     startedAt: Date.now(),
   };
+}
+
+const libraries = new Map<string, PatternLibrary>();
+/** The library of a folder, loaded once per process (it is immutable data). */
+function patternLibrary(dir: string | undefined): PatternLibrary {
+  const key = dir ?? DEFAULT_PATTERN_DIR;
+  let lib = libraries.get(key);
+  if (!lib) {
+    lib = loadPatternLibrarySync(key);
+    libraries.set(key, lib);
+  }
+  return lib;
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

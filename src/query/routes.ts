@@ -111,7 +111,13 @@ export function registerQuery(app: OpenAPIHono, deps: Deps) {
     const loki = lokiFor(c, deps);
     const answer = await withCache(c, deps, "query", params, (range) =>
       runQuery(
-        { loki, discovery: deps.discovery, settings: deps.querySettings, signal: c.req.raw.signal },
+        {
+          loki,
+          discovery: deps.discovery,
+          settings: deps.querySettings,
+          patterns: deps.patterns,
+          signal: c.req.raw.signal,
+        },
         { ...params, ...range, since: undefined },
       ),
     );

@@ -3,6 +3,7 @@ import { ApiError } from "../http/problem.ts";
 import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
 import type { Direction, LokiClient } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
+import type { PatternLibrary } from "../patterns/library/index.ts";
 import { type Dropped, fitToBudget, noneDropped, tokensOf } from "./budget.ts";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
 import {
@@ -58,6 +59,8 @@ export interface QueryContext {
   loki: LokiClient;
   discovery: ServiceDiscovery;
   settings: QuerySettings;
+  /** The failure pattern library; troubleshoot groups that match it carry its id, severity and remediation. */
+  patterns?: Pick<PatternLibrary, "best" | "get"> | undefined;
   signal?: AbortSignal | undefined;
   now?: number;
 }
@@ -330,6 +333,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     analyzed,
     catalog.services.map((s) => s.name),
     window,
+    ctx.patterns,
   );
   Object.assign(answer, summary);
   answer.next_calls = nextCalls(mode, summary.likely_origin?.service, analyzed, p);
@@ -465,7 +469,13 @@ function fitList(
     tokens = tokensOf({ ...answer, tokens: 0 });
   }
   if (k < total) answer.stats.truncated = true;
-  return budget(answer, maxTokens, [() => (k > 0 ? (build(--k), true) : false)]);
+  return budget(answer, maxTokens, [
+    () => {
+      if (k === 0) return false;
+      build(--k);
+      return true;
+    },
+  ]);
 }
 
 /** Sets `tokens` to the token count of the answer including that very field (a fixed point). */
@@ -569,21 +579,6 @@ function setNote(dropped: Dropped, kind: string, text: string) {
   const i = dropped.notes.findIndex((n) => n.startsWith(prefix));
   if (i >= 0) dropped.notes[i] = prefix + text;
   else dropped.notes.push(prefix + text);
-}
-
-function dropOldestCompact(streams: Array<{ lines: Array<[string, string]> }>, direction: Direction, dropped: Dropped) {
-  let oldest: { lines: Array<[string, string]> } | undefined;
-  for (const s of streams) {
-    const last = direction === "backward" ? s.lines.at(-1) : s.lines[0];
-    const cur = oldest && (direction === "backward" ? oldest.lines.at(-1) : oldest.lines[0]);
-    if (last && (!cur || last[0] < cur[0])) oldest = s;
-  }
-  if (!oldest) return false;
-  if (direction === "backward") oldest.lines.pop();
-  else oldest.lines.shift();
-  if (oldest.lines.length === 0) streams.splice(streams.indexOf(oldest), 1);
-  dropped.lines++;
-  return true;
 }
 
 function dropLast(items: unknown[], dropped: Dropped, what: string): boolean {

@@ -1,5 +1,6 @@
 import { findMentions, likelyOrigin, type Origin, type ProblemLine } from "../correlate/origin.ts";
 import { isoFromNs, msFromNs } from "../loki/time.ts";
+import type { PatternLibrary } from "../patterns/library/index.ts";
 import { createMiner } from "../patterns/miner/index.ts";
 import type { LogEntry } from "./entry.ts";
 import { isProblemLevel, type ParsedLine } from "./lines.ts";
@@ -38,6 +39,7 @@ export function summarize(
   items: AnalyzedEntry[],
   knownServices: string[],
   window: { start: number; end: number },
+  library?: Pick<PatternLibrary, "best" | "get">,
 ): Summary {
   const by_service: Record<string, number> = {};
   const by_level: Record<string, number> = {};
@@ -76,6 +78,17 @@ export function summarize(
   const list: Group[] = [...groups.values()]
     .sort((a, b) => b.count - a.count || (a.firstNs < b.firstNs ? -1 : 1))
     .map(({ firstNs, lastNs, ...g }) => ({ ...g, first_seen: isoFromNs(firstNs), last_seen: isoFromNs(lastNs) }));
+
+  // A group whose lines match a known failure carries the pattern's id, severity and remediation.
+  if (library) {
+    for (const g of list) {
+      const hit = g.examples.map((e) => library.best(e)).find((m) => m !== undefined);
+      const pattern = hit && library.get(hit.id);
+      if (hit && pattern) {
+        g.pattern = { id: hit.id, title: hit.title, severity: hit.severity, remediation: pattern.remediation.trim() };
+      }
+    }
+  }
 
   const problems: ProblemLine[] = items
     .filter((it) => isProblemLevel(it.parsed.level))

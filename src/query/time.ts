@@ -40,7 +40,7 @@ export function parseTime(field: string, value: string, nowMs: number): Nanos {
   if (/^\d+(\.\d+)?$/.test(v)) {
     const [whole, frac = ""] = v.split(".") as [string, string?];
     // Digits decide the unit: ≤ 11 seconds, ≤ 14 milliseconds, else nanoseconds.
-    if (whole.length <= 11) return BigInt(whole) * NS_PER_S + BigInt((frac + "000000000").slice(0, 9));
+    if (whole.length <= 11) return BigInt(whole) * NS_PER_S + BigInt(`${frac}000000000`.slice(0, 9));
     if (whole.length <= 14) return BigInt(whole) * NS_PER_MS;
     if (whole.length <= 19) return BigInt(whole);
     throw badTime(field, value);
@@ -49,7 +49,7 @@ export function parseTime(field: string, value: string, nowMs: number): Nanos {
     const ms = Date.parse(v);
     if (Number.isNaN(ms)) throw badTime(field, value);
     const frac = /\.(\d+)/.exec(v)?.[1] ?? "";
-    const subMsNs = frac.length > 3 ? BigInt((frac + "000000000").slice(3, 9)) : 0n;
+    const subMsNs = frac.length > 3 ? BigInt(`${frac}000000000`.slice(3, 9)) : 0n;
     return BigInt(ms) * NS_PER_MS + subMsNs;
   }
   throw badTime(field, value);

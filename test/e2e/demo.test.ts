@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/lib/free-port.ts";
 import { LokiClient } from "../../src/loki/client.ts";
 import { NS_PER_S, nowNs } from "../../src/loki/time.ts";
 import { eventually, services } from "../harness/services.ts";

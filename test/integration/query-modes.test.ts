@@ -85,6 +85,11 @@ describe("modes", () => {
     expect(Date.parse(pool.first_seen)).toBeGreaterThanOrEqual(now - 21 * MIN);
     expect(body.likely_origin.service).toBe("inventory-db");
     expect(body.next_calls[0]).toMatch(/service=inventory-db/);
+    // The group matches the library's pool-exhaustion pattern and carries what to do about it.
+    expect(pool.pattern).toMatchObject({ id: "conn-pool-exhausted", severity: "critical" });
+    expect(pool.pattern.remediation.length).toBeGreaterThan(20);
+    const locale = body.groups.find((g: any) => /missing locale/.test(g.template));
+    expect(locale.pattern).toBeUndefined();
   });
 
   it("audit: logins, auth failures, permission and configuration changes only", async () => {

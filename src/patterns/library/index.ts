@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { loadPatternSources, parsePatternSources } from "./loader.ts";
+import { loadPatternSources, loadPatternSourcesSync, parsePatternSources } from "./loader.ts";
 import { createMatcher, type PatternMatch, type PatternMatcher } from "./matcher.ts";
 import { renderPushdown } from "./pushdown.ts";
 import type { Pattern } from "./schema.ts";
@@ -16,6 +16,7 @@ export { formatIssue, type PatternIssue, PatternLibraryError } from "./errors.ts
 export {
   exampleIssues,
   loadPatternSources,
+  loadPatternSourcesSync,
   type PatternSource,
   parsePatternFile,
   parsePatternSources,
@@ -78,4 +79,9 @@ export function createPatternLibrary(patterns: readonly Pattern[]): PatternLibra
 /** Loads and validates every YAML file of `dir` (default: the repo's `patterns/`); throws PatternLibraryError. */
 export async function loadPatternLibrary(dir: string = DEFAULT_PATTERN_DIR): Promise<PatternLibrary> {
   return createPatternLibrary(parsePatternSources(await loadPatternSources(dir)));
+}
+
+/** `loadPatternLibrary` for start-up code that builds its dependencies synchronously. */
+export function loadPatternLibrarySync(dir: string = DEFAULT_PATTERN_DIR): PatternLibrary {
+  return createPatternLibrary(parsePatternSources(loadPatternSourcesSync(dir)));
 }

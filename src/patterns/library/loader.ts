@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
@@ -135,15 +135,20 @@ function indexIn(source: PatternSource, id: string): number | undefined {
  * them as one library. Files are named in errors as `<dir name>/<file>`.
  */
 export async function loadPatternSources(dir: string): Promise<PatternSource[]> {
+  return loadPatternSourcesSync(dir);
+}
+
+/** Reads every YAML file of `dir` (sorted); throws PatternLibraryError when the folder cannot be read. */
+export function loadPatternSourcesSync(dir: string): PatternSource[] {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => EXTENSION.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => EXTENSION.test(n))
+      .sort();
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     throw new PatternLibraryError([{ file: dir, field: "", message: `cannot read the pattern directory: ${reason}` }]);
   }
   const label = basename(dir);
-  return Promise.all(
-    names.map(async (name) => ({ file: `${label}/${name}`, text: await readFile(join(dir, name), "utf8") })),
-  );
+  return names.map((name) => ({ file: `${label}/${name}`, text: readFileSync(join(dir, name), "utf8") }));
 }
