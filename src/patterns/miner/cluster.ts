@@ -21,6 +21,9 @@ export interface Cluster {
   lastSeen: number;
   /** Memoised template string; cleared when the tokens change. */
   template?: string | undefined;
+  /** Neighbours in the miner's least-recently-used list. */
+  older?: Cluster | undefined;
+  newer?: Cluster | undefined;
   /** Memoised positions holding a placeholder, each split at its holes; cleared with `template`. */
   holes?: Hole[] | undefined;
 }
@@ -51,6 +54,10 @@ export function newCluster(id: number, masked: string[], words: string[], seps: 
     sampleWords: words.slice(),
     merged: [],
     lastSeen: tick,
+    template: undefined,
+    holes: undefined,
+    older: undefined,
+    newer: undefined,
   };
 }
 

@@ -1,6 +1,8 @@
 // Structured lines: a JSON object or a logfmt line holds its message in one field. The miner
 // mines that field and hands the other fields back untouched.
 
+import { trimmed } from "./chars.ts";
+
 export interface Extracted {
   message: string;
   /** The other fields of a JSON or logfmt line; absent for plain text. */
@@ -9,7 +11,7 @@ export interface Extracted {
 
 /** Picks the message field out of a JSON or logfmt line; plain lines come back as they are. */
 export function extractMessage(line: string, messageKeys: readonly string[]): Extracted {
-  const text = line.trim();
+  const text = trimmed(line);
   if (text.startsWith("{") && text.endsWith("}")) return fromJson(line, text, messageKeys);
   if (text.includes("=")) return fromLogfmt(line, text, messageKeys);
   return { message: line };

@@ -28,11 +28,3 @@ export function hashWords(words: readonly string[]): number {
   for (const w of words) h = mix(h, hashWord(w));
   return finish(h, words.length);
 }
-
-/** Whether `text` holds `word` at `start` (and `word` fits there). */
-export function regionEquals(text: string, start: number, word: string): boolean {
-  const n = word.length;
-  if (start + n > text.length) return false;
-  for (let k = 0; k < n; k++) if (text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
-  return true;
-}

@@ -7,9 +7,10 @@
 // memo lookup, and a new word only runs the masks whose triggers it holds. The memo is keyed by
 // the word's hash, which the scanner also computes on the way, and checked against the text.
 
+import { regionEquals } from "./chars.ts";
 import type { MaskRule } from "./config.ts";
 import { PLACEHOLDER } from "./config.ts";
-import { hashWord, regionEquals } from "./hash.ts";
+import { hashWord } from "./hash.ts";
 import { isListItem } from "./pattern.ts";
 import { Slots } from "./slots.ts";
 
@@ -35,16 +36,22 @@ export interface MaskedWord {
   listItem: boolean;
 }
 
-/** Bits 0..29 name word masks with a trigger; masks past those always run. */
-const MAX_BITS = 30;
+/** Bits 0..19 name word masks with a trigger, bits 20..29 line masks; masks past those always run. */
+const WORD_BITS = 20;
+const LINE_BITS = 10;
 /** Set for `<`, so a word that could hold a placeholder (a list item) is always looked up. */
 const HOLE_BIT = 1 << 30;
+const SPACE = /\s/;
 
 export class Masker {
   readonly #lineMasks: MaskRule[];
   readonly #wordMasks: MaskRule[];
   /** Per word mask: its trigger bit, or 0 when it has no trigger and must always run. */
   readonly #wordBits: number[];
+  /** The same for the line masks. */
+  readonly #lineBits: number[];
+  /** Bits that send a word to the memo: the word masks' and HOLE_BIT. */
+  readonly #wordMask: number;
   /** Trigger bits of the ASCII characters, by char code; `otherBits` for the rest. */
   readonly asciiBits = new Int32Array(128);
   readonly #otherBits = new Map<number, number>();
@@ -59,19 +66,27 @@ export class Masker {
     }
     this.#lineMasks = masks.filter((m) => m.scope === "line");
     this.#wordMasks = masks.filter((m) => m.scope !== "line");
-    this.#wordBits = this.#wordMasks.map((m, k) => (m.trigger && k < MAX_BITS ? 1 << k : 0));
+    const usable = (m: MaskRule) => m.trigger !== undefined && m.trigger !== "" && !SPACE.test(m.trigger);
+    this.#wordBits = this.#wordMasks.map((m, k) => (usable(m) && k < WORD_BITS ? 1 << k : 0));
+    this.#lineBits = this.#lineMasks.map((m, k) => (usable(m) && k < LINE_BITS ? 1 << (WORD_BITS + k) : 0));
     this.#always = this.#wordBits.includes(0);
+    this.#wordMask = this.#wordBits.reduce((a, b) => a | b, HOLE_BIT);
     this.asciiBits[PLACEHOLDER.charCodeAt(0)] = HOLE_BIT;
-    this.#wordMasks.forEach((m, k) => {
-      const bit = this.#wordBits[k] as number;
+    this.#setTriggers(this.#wordMasks, this.#wordBits);
+    this.#setTriggers(this.#lineMasks, this.#lineBits);
+    this.#cacheSize = Math.max(0, cacheSize);
+    this.#memo = new Slots(this.#cacheSize);
+  }
+
+  #setTriggers(masks: readonly MaskRule[], bits: readonly number[]): void {
+    masks.forEach((m, k) => {
+      const bit = bits[k] as number;
       for (const ch of bit === 0 ? "" : (m.trigger ?? "")) {
         const code = ch.charCodeAt(0);
         if (code < 128) this.asciiBits[code] = (this.asciiBits[code] as number) | bit;
         else this.#otherBits.set(code, (this.#otherBits.get(code) ?? 0) | bit);
       }
     });
-    this.#cacheSize = Math.max(0, cacheSize);
-    this.#memo = new Slots(this.#cacheSize);
   }
 
   /** Trigger bits of a non-ASCII char code. */
@@ -89,11 +104,16 @@ export class Masker {
     return bits;
   }
 
-  /** Non-overlapping spans of `line` matched by the line masks, sorted by start. */
-  lineSpans(line: string): readonly MaskSpan[] {
+  /**
+   * Non-overlapping spans of `line` matched by the line masks, sorted by start. `bits`: the
+   * trigger bits of the line's characters (see `bitsOf`) when the caller has them.
+   */
+  lineSpans(line: string, bits = this.bitsOf(line)): readonly MaskSpan[] {
     let spans: MaskSpan[] | undefined;
-    for (const mask of this.#lineMasks) {
-      if (mask.trigger !== undefined && !containsAny(line, mask.trigger)) continue;
+    for (let k = 0; k < this.#lineMasks.length; k++) {
+      const bit = this.#lineBits[k] as number;
+      if (bit !== 0 && (bits & bit) === 0) continue;
+      const mask = this.#lineMasks[k] as MaskRule;
       const re = mask.pattern;
       re.lastIndex = 0;
       for (let m = re.exec(line); m !== null; m = re.exec(line)) {
@@ -116,7 +136,7 @@ export class Masker {
    * when no mask can apply (no trigger bits), so the word stays as written and is not a list item.
    */
   lookup(text: string, start: number, end: number, bits: number, hash: number): MaskedWord | undefined {
-    if (bits === 0 && !this.#always) return undefined;
+    if ((bits & this.#wordMask) === 0 && !this.#always) return undefined;
     const length = end - start;
     const { table, mask } = this.#memo;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
@@ -163,11 +183,6 @@ export class Masker {
 }
 
 const NO_SPANS: readonly MaskSpan[] = [];
-
-function containsAny(text: string, chars: string): boolean {
-  for (let k = 0; k < chars.length; k++) if (text.includes(chars.charAt(k))) return true;
-  return false;
-}
 
 /** Expands `$1`-style references of the mask's replacement for one match. */
 function expand(mask: MaskRule, m: RegExpExecArray): string {

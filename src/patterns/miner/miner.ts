@@ -11,6 +11,7 @@ import { accepts, acceptsAt, newCluster, paramsOf, subsumes, templateString, wid
 import type { MinerConfig } from "./config.ts";
 import { extractMessage } from "./extract.ts";
 import { Group } from "./group.ts";
+import { ClusterList } from "./lru.ts";
 import { Masker } from "./mask.ts";
 import { LineMemo } from "./memo.ts";
 import { hasPlaceholder, isEnumLike, looksLikeValueChange } from "./pattern.ts";
@@ -42,15 +43,13 @@ export class Miner {
   readonly config: MinerConfig;
   readonly #scanner: Scanner;
   /** All live clusters, least recently used first (a Map keeps insertion order). */
-  readonly #clusters = new Map<number, Cluster>();
+  readonly #clusters = new ClusterList();
   /** Live clusters by word count, oldest first. */
   readonly #groups = new Map<number, Group>();
   /** Merged or evicted-into ids → surviving id. */
   readonly #alias = new Map<number, number>();
   /** Masked line → cluster id; cleared whenever a template changes, so it never changes a decision. */
   readonly #lineCache: LineMemo;
-  /** The cluster last moved to the end of `#clusters` (so it need not move again). */
-  #latest: Cluster | undefined;
   #nextId = 1;
   #tick = 0;
 
@@ -67,11 +66,7 @@ export class Miner {
     const cluster = this.#assign(scan);
     cluster.count++;
     cluster.lastSeen = ++this.#tick;
-    if (this.#latest !== cluster) {
-      this.#clusters.delete(cluster.id);
-      this.#clusters.set(cluster.id, cluster);
-      this.#latest = cluster;
-    }
+    this.#clusters.touch(cluster);
     const result: MineResult = {
       clusterId: cluster.id,
       template: templateString(cluster),
@@ -88,7 +83,8 @@ export class Miner {
   }
 
   clusters(): ClusterInfo[] {
-    return [...this.#clusters.values()]
+    return this.#clusters
+      .values()
       .sort((a, b) => b.count - a.count || a.id - b.id)
       .map((c) => ({
         id: c.id,
@@ -99,7 +95,7 @@ export class Miner {
   }
 
   state(): MinerState {
-    return { nextId: this.#nextId, tick: this.#tick, clusters: [...this.#clusters.values()] };
+    return { nextId: this.#nextId, tick: this.#tick, clusters: this.#clusters.values() };
   }
 
   #resolve(id: number): Cluster | undefined {
@@ -120,7 +116,7 @@ export class Miner {
     if (cluster === undefined) {
       cluster = newCluster(this.#nextId++, masked, tokens.words, tokens.seps, this.#tick);
       group.add(cluster);
-      this.#clusters.set(cluster.id, cluster);
+      this.#clusters.add(cluster);
     }
     this.#lineCache.set(scan, masked, cluster.id);
     return cluster;
@@ -188,11 +184,10 @@ export class Miner {
   /** Merges into `target` every other cluster of the group its template now covers. */
   #absorbInto(target: Cluster, group: Group): void {
     this.#lineCache.clear();
-    this.#latest = undefined;
     for (const other of [...group.members]) {
       if (other === target || !subsumes(target, other)) continue;
       group.remove(other);
-      this.#clusters.delete(other.id);
+      this.#clusters.delete(other);
       target.count += other.count;
       target.lastSeen = Math.max(target.lastSeen, other.lastSeen);
       for (const id of [other.id, ...other.merged]) {
@@ -203,10 +198,9 @@ export class Miner {
   }
 
   #evictOldest(): void {
-    const oldest = this.#clusters.values().next().value;
+    const oldest = this.#clusters.oldest();
     if (oldest === undefined) return;
-    this.#clusters.delete(oldest.id);
-    this.#latest = undefined;
+    this.#clusters.delete(oldest);
     this.#groups.get(oldest.tokens.length)?.remove(oldest);
     for (const id of oldest.merged) this.#alias.delete(id);
     this.#lineCache.clear();
@@ -216,7 +210,7 @@ export class Miner {
     this.#nextId = state.nextId;
     this.#tick = state.tick;
     for (const c of [...state.clusters].sort((a, b) => a.lastSeen - b.lastSeen || a.id - b.id)) {
-      this.#clusters.set(c.id, c);
+      this.#clusters.add(c);
       for (const id of c.merged) this.#alias.set(id, c.id);
     }
     for (const c of [...state.clusters].sort((a, b) => a.id - b.id)) {

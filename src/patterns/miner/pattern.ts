@@ -155,6 +155,18 @@ const ALNUM_OUTSIDE_HOLES = /[\p{L}\p{N}]/u;
  * of bare numbers is more often a fixed set of fields.
  */
 export function isListItem(word: string): boolean {
-  if (!word.includes(PH)) return false;
-  return ALNUM_OUTSIDE_HOLES.test(word.replaceAll(PH, ""));
+  let at = word.indexOf(PH);
+  if (at < 0) return false;
+  // ASCII letters and digits answer at once; anything else outside ASCII goes to the regex
+  for (let i = 0; i < word.length; i++) {
+    if (i === at) {
+      i += PH.length - 1;
+      at = word.indexOf(PH, i + 1);
+      continue;
+    }
+    const c = word.charCodeAt(i);
+    if (c >= 128) return ALNUM_OUTSIDE_HOLES.test(word.replaceAll(PH, ""));
+    if ((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122)) return true;
+  }
+  return false;
 }

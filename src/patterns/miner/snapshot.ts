@@ -66,6 +66,10 @@ export function fromSnapshot(snapshot: MinerSnapshot): MinerState {
       sampleWords: [...c.sampleWords],
       merged: [...c.merged],
       lastSeen: c.lastSeen,
+      template: undefined,
+      holes: undefined,
+      older: undefined,
+      newer: undefined,
     };
   });
   return { nextId: snapshot.nextId, tick: snapshot.tick, clusters };

@@ -5,7 +5,8 @@
 // form of the words masking changed (the others are their own text, not copied), and the hash of
 // the masked line. A line that matches a memoised one is then mined without building any of it.
 
-import { FNV_OFFSET, FNV_PRIME, finish, hashWord, mix, regionEquals } from "./hash.ts";
+import { isSpace, regionEquals, trimmed } from "./chars.ts";
+import { FNV_OFFSET, FNV_PRIME, finish, hashWord, mix } from "./hash.ts";
 import type { Masker, MaskSpan } from "./mask.ts";
 import { isListItem } from "./pattern.ts";
 
@@ -23,22 +24,6 @@ export interface Tokens {
 /** Read access to the words of a line, by position. */
 export interface Words {
   word(i: number): string;
-}
-
-/** Whether a char code is JavaScript white space (what `\s` and `trim` treat as space). */
-function isSpace(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
 }
 
 export class Scanner implements Words {
@@ -63,15 +48,25 @@ export class Scanner implements Words {
 
   /** Tokenizes `line` (trimmed) with the masker's line spans kept inside single words. */
   scan(line: string): this {
-    const text = line.trim();
+    const text = trimmed(line);
     this.text = text;
+    // Line masks run only when the line holds their triggers, which the first read collects;
+    // a line they find spans in is read again around them.
+    const bits = this.#read(text, NO_SPANS);
+    const spans = this.#masker.lineSpans(text, bits);
+    if (spans.length > 0) this.#read(text, spans);
+    return this;
+  }
+
+  /** Reads the words of `text` around `spans`; returns the trigger bits of all its characters. */
+  #read(text: string, spans: readonly MaskSpan[]): number {
     const masker = this.#masker;
-    const spans = masker.lineSpans(text);
     const ascii = masker.asciiBits;
     const masked = this.#masked;
     const n = text.length;
     let count = 0;
     let hash = 0;
+    let lineBits = 0;
     let spanIndex = 0;
     let spanAt = spans.length > 0 ? (spans[0] as MaskSpan).start : -1;
     /** The masked form of the last word when it is a list item, for collapsing repeats. */
@@ -116,7 +111,7 @@ export class Scanner implements Words {
         }
       }
       if (item && this.#collapse && out === lastItem) {
-        (this.#ends as Int32Array)[count - 1] = i;
+        this.#ends[count - 1] = i;
       } else {
         if (count === this.#starts.length) this.#grow();
         this.#starts[count] = start;
@@ -126,11 +121,12 @@ export class Scanner implements Words {
         count++;
         lastItem = item ? out : undefined;
       }
+      lineBits |= bits;
       while (i < n && isSpace(text.charCodeAt(i))) i++;
     }
     this.count = count;
     this.hash = finish(hash, count);
-    return this;
+    return lineBits;
   }
 
   /** Word i as written (a collapsed run spans its words and the spaces between them). */
@@ -177,6 +173,8 @@ export class Scanner implements Words {
     this.#ends = ends;
   }
 }
+
+const NO_SPANS: readonly MaskSpan[] = [];
 
 /** A word holding line spans: its plain parts word-masked, each span replaced. */
 function spannedWord(
