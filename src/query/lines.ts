@@ -67,7 +67,10 @@ const TEXT_TRACE =
   /\b(?:trace[_-]?id|traceid|correlation[_-]?id|request[_-]?id)["']?\s*[=:]\s*"?([A-Za-z0-9][\w.:-]{3,})/i;
 
 export function parseLine(entry: Pick<LogEntry, "line" | "labels" | "metadata">): ParsedLine {
-  const { message, fields = {} } = extractMessage(entry.line, MESSAGE_KEYS);
+  const extracted = extractMessage(entry.line, MESSAGE_KEYS);
+  const message = extracted.message;
+  // A JSON object without a message field still has a level and ids worth reading.
+  const fields = extracted.fields ?? jsonFields(entry.line) ?? {};
   const level = levelOf(entry, fields);
   const traceId = traceIdOf(entry, fields);
   return { level, message, fields, ...(traceId ? { traceId } : {}) };
@@ -101,3 +104,16 @@ function traceIdOf(entry: Pick<LogEntry, "line" | "labels" | "metadata">, fields
 
 /** Levels at or above warn. */
 export const isProblemLevel = (l: Level) => l === "fatal" || l === "error" || l === "warn";
+
+function jsonFields(line: string): Record<string, unknown> | undefined {
+  const text = line.trim();
+  if (!text.startsWith("{") || !text.endsWith("}")) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

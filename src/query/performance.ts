@@ -19,7 +19,9 @@ import type { AnalyzedEntry } from "./summarize.ts";
  * (`quantile_over_time` with `unwrap`), for the duration fields that
  * detected_fields finds, and the slowest requests with their trace ids.
  */
-const DURATION_NAME = /(^|_)(duration|latency|elapsed|took|response_time|time)(_?(ms|us|ns|s|seconds|millis))?$/i;
+/** Names of duration fields; a bare `time` or `start_time` is a timestamp, not a duration. */
+const DURATION_NAME =
+  /^(?:\w*_)?(?:duration|latency|elapsed|took|response_?time)(?:_?(?:ms|us|ns|s|seconds|millis))?$|^(?:\w*_)?time_(?:ms|us|ns|s|seconds|millis)$/i;
 
 export interface LatencyRow {
   service: string;
@@ -110,22 +112,34 @@ export async function latencyPercentiles(
 }
 
 const TEXT_DURATION =
-  /\b(duration_ms|latency_ms|elapsed_ms|response_time_ms|duration|latency|elapsed|took)[=:]\s*"?(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m)?\b/i;
-const UNIT_MS: Record<string, number> = { ms: 1, us: 0.001, µs: 0.001, ns: 0.000001, s: 1000, m: 60_000 };
+  /\b(duration_ms|latency_ms|elapsed_ms|response_time_ms|duration|latency|elapsed|took)[=:]\s*"?((?:\d+(?:\.\d+)?(?:ms|us|µs|ns|h|m|s)?)+)/i;
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|h|m|s))+$/;
+
+/**
+ * A duration value in ms: a number in the field's unit (duration_ms → ms,
+ * elapsed_s → s), or a Go duration string ("250ms", "1.5s", "1m30s").
+ */
+function durationValue(name: string, v: unknown): number | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? v * (unitOf(name, "float") ?? 1) : undefined;
+  if (typeof v !== "string") return undefined;
+  const text = v.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * (unitOf(name, "float") ?? 1);
+  if (!GO_DURATION.test(text)) return undefined;
+  let ms = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)) ms += Number(m[1]) * (UNIT_MS[m[2]!] ?? 0);
+  return ms;
+}
 
 /** A line's duration in ms from its fields (JSON/logfmt) or its text. */
 export function durationOf(a: AnalyzedEntry): number | undefined {
   for (const [k, v] of Object.entries(a.parsed.fields)) {
     if (!DURATION_NAME.test(k)) continue;
-    const n = typeof v === "number" ? v : typeof v === "string" ? Number.parseFloat(v) : Number.NaN;
-    if (!Number.isFinite(n)) continue;
-    const unitText = typeof v === "string" ? /[a-zµ]+$/i.exec(v)?.[0] : undefined;
-    return n * (unitText ? (UNIT_MS[unitText] ?? 1) : (unitOf(k, "float") ?? 1));
+    const ms = durationValue(k, v);
+    if (ms !== undefined) return ms;
   }
   const m = TEXT_DURATION.exec(a.entry.line);
-  if (!m) return undefined;
-  const unit = m[3] ?? (/_ms$/i.test(m[1]!) ? "ms" : "ms");
-  return Number(m[2]) * (UNIT_MS[unit] ?? 1);
+  return m ? durationValue(m[1]!, m[2]!) : undefined;
 }
 
 export function slowest(items: AnalyzedEntry[], n = 10) {

@@ -46,8 +46,13 @@ export function parseTime(field: string, value: string, nowMs: number): Nanos {
     throw badTime(field, value);
   }
   if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v)) {
-    const ms = Date.parse(v);
+    // Without an offset a time is UTC (never the server's zone); impossible dates (Feb 30) are refused.
+    const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(v);
+    const ms = Date.parse(hasOffset || !/[T ]/i.test(v) ? v : `${v.replace(" ", "T")}Z`);
     if (Number.isNaN(ms)) throw badTime(field, value);
+    const [y, mo, d] = v.slice(0, 10).split("-").map(Number) as [number, number, number];
+    const calendar = new Date(Date.UTC(y, mo - 1, d));
+    if (calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== d) throw badTime(field, value);
     const frac = /\.(\d+)/.exec(v)?.[1] ?? "";
     const subMsNs = frac.length > 3 ? BigInt(`${frac}000000000`.slice(3, 9)) : 0n;
     return BigInt(ms) * NS_PER_MS + subMsNs;

@@ -155,11 +155,12 @@ describe("parseLine: message and fields", () => {
     expect(parse('{"event":"user.login","user":"ann"}').message).toBe("user.login");
   });
 
-  it("keeps the whole JSON line as the message when no message field is a string", () => {
+  it("keeps the whole JSON line as the message when no message field is a string, and still reads its fields", () => {
     const line = '{"code":500,"path":"/api/checkout"}';
     const p = parse(line);
     expect(p.message).toBe(line);
-    expect(p.fields).toEqual({});
+    expect(p.fields).toEqual({ code: 500, path: "/api/checkout" });
+    expect(parse('{"level":"error","error":"connection refused","status":500}').level).toBe("error");
   });
 
   it("extracts the logfmt message, unquoting it", () => {

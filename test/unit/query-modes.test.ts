@@ -271,7 +271,7 @@ describe("filterStages and buildLogQuery", () => {
       regex: "5\\d\\d",
     });
     expect(render(q)).toBe(
-      '{service_name="checkout"} |= "timeout" |~ "5\\\\d\\\\d" |~ "(?i)(err|fatal|crit|panic|exception|fail|traceback|emerg|alert)"',
+      '{service_name="checkout"} |= "timeout" |~ "5\\\\d\\\\d" |~ "(?i)(err|eror|fatal|crit|panic|exception|fail|traceback|stack ?trace|emerg|alert|\\"level\\":\\\\s*[56][0-9])"',
     );
   });
 
@@ -293,7 +293,7 @@ describe("filterStages and buildLogQuery", () => {
       workspaceId: "w-1",
     });
     expect(render(q)).toMatch(
-      /^\{app="x"\} \|= "a" \|= "say \\"hi\\"" \|= "t-1" \|= "c-1" \|= "w-1" \|~ "\(\?i\)\(err\|fatal/,
+      /^\{app="x"\} \|= "a" \|= "say \\"hi\\"" \|= "t-1" \|= "c-1" \|= "w-1" \|~ "\(\?i\)\(err\|eror\|fatal/,
     );
   });
 
@@ -311,5 +311,24 @@ describe("filterStages and buildLogQuery", () => {
     expect(() => filterStages({ regex: "(unclosed" })).toThrow(
       expect.objectContaining({ code: "invalid_regex", field: "regex" }),
     );
+  });
+});
+
+describe("levels that are not words still reach keepLine", () => {
+  const kept = (line: string, mode: "errors" | "troubleshoot") =>
+    keepLine(mode, parseLine({ line, labels: {}, metadata: {} }), line);
+  const pushed = (line: string, mode: "errors" | "troubleshoot") => {
+    const stage = modeStage(mode)!;
+    return new RegExp(stage.values[0]!.replace("(?i)", ""), "i").test(line);
+  };
+  it.each([
+    ['{"level":50,"time":1,"msg":"db connection lost"}', "errors"],
+    ['{"level":60,"msg":"out of memory"}', "errors"],
+    ['{"level":40,"msg":"slow disk"}', "troubleshoot"],
+    ['lvl=eror msg="db connection lost"', "errors"],
+    ["Printing stack trace for request 42", "errors"],
+  ] as const)("%s (%s) is kept and pushed down", (line, mode) => {
+    expect(kept(line, mode)).toBe(true);
+    expect(pushed(line, mode)).toBe(true);
   });
 });

@@ -123,3 +123,19 @@ describe("slowest", () => {
     expect(out.at(-1)!.duration_ms).toBe(5);
   });
 });
+
+describe("durations are not timestamps", () => {
+  const entry = (line: string) => {
+    const e = { ts: 1n, line, labels: {}, metadata: {}, parsed: {} };
+    return { entry: e, parsed: parseLine(e), service: "s" };
+  };
+  it.each([
+    ['{"level":30,"time":1700000000000,"msg":"request completed","responseTime":12}', 12],
+    ['{"time":"2026-11-24T14:05:00Z","msg":"done","duration_ms":5}', 5],
+    ["level=info msg=done elapsed=1m30s", 90_000],
+    ["INFO took=1.5s done", 1_500],
+    ["level=info start_time=2026-01-01T00:00:00Z msg=ok", undefined],
+  ])("%s → %s ms", (line, ms) => {
+    expect(durationOf(entry(line))).toBe(ms);
+  });
+});

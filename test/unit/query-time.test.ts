@@ -302,3 +302,16 @@ describe("formatMs", () => {
     }
   });
 });
+
+describe("date-times are UTC without an offset, and impossible dates are refused", () => {
+  const now = Date.parse("2026-11-24T15:00:00Z");
+  it("reads a date-time without an offset as UTC, whatever the server's zone", () => {
+    expect(parseTime("start", "2026-11-24T14:05:00", now)).toBe(
+      BigInt(Date.parse("2026-11-24T14:05:00Z")) * 1_000_000n,
+    );
+    expect(parseTime("start", "2026-11-24 14:05", now)).toBe(BigInt(Date.parse("2026-11-24T14:05:00Z")) * 1_000_000n);
+  });
+  it.each(["2026-02-30", "2026-02-30T00:00:00Z", "2026-13-01"])("refuses %s", (v) => {
+    expect(() => parseTime("start", v, now)).toThrow(/is not a time/);
+  });
+});
