@@ -9,6 +9,7 @@ import { registerHealth } from "./health/routes.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./http/errors.ts";
 import { API_PREFIX, OPENAPI_PATH, REFERENCE_PATH } from "./http/paths.ts";
 import { classifyByPath, keyOfAuth, rateLimit } from "./http/rate-limit/index.ts";
+import { registerPatterns } from "./patterns/routes.ts";
 import { registerQuery } from "./query/routes.ts";
 import { apiVersion } from "./version.ts";
 
@@ -49,6 +50,7 @@ export function createApp(deps: Deps): OpenAPIHono {
 
   registerHealth(app, deps);
   registerQuery(app, deps);
+  registerPatterns(app, deps, deps.learned);
 
   app.doc31(OPENAPI_PATH, {
     openapi: "3.1.0",

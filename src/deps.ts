@@ -5,6 +5,7 @@ import { API_PREFIX } from "./http/paths.ts";
 import type { Logger } from "./log.ts";
 import { LokiClient } from "./loki/client.ts";
 import { DEFAULT_PATTERN_DIR, loadPatternLibrarySync, type PatternLibrary } from "./patterns/library/index.ts";
+import { createPatternsService, type PatternsService } from "./patterns/service.ts";
 import { ServiceDiscovery } from "./query/discovery.ts";
 import type { QuerySettings } from "./query/service.ts";
 
@@ -18,6 +19,8 @@ export interface Deps {
   discovery: ServiceDiscovery;
   /** The failure pattern library (patterns/*.yaml), validated at start-up. */
   patterns: PatternLibrary;
+  /** Learned templates: one miner per tenant + service, snapshots in the cache. */
+  learned: PatternsService;
   querySettings: QuerySettings;
   /** ms since epoch when the process started serving. */
   startedAt: number;
@@ -41,21 +44,25 @@ export function buildDeps(config: Config, logger: Logger): Deps {
     logger,
     publicPaths: [`${API_PREFIX}/health`],
   });
+  const discovery = new ServiceDiscovery(config.SERVICE_LABEL);
+  const patterns = patternLibrary(config.PATTERNS_DIR);
+  const querySettings = {
+    maxRangeMs: config.MAX_QUERY_RANGE,
+    scanCap: config.QUERY_SCAN_CAP,
+    pageSize: config.QUERY_PAGE_SIZE,
+    defaultMaxTokens: config.DEFAULT_MAX_TOKENS,
+    maxBytes: config.QUERY_MAX_BYTES,
+  };
   return {
     config,
     loki,
     cache,
     auth,
     logger,
-    discovery: new ServiceDiscovery(config.SERVICE_LABEL),
-    patterns: patternLibrary(config.PATTERNS_DIR),
-    querySettings: {
-      maxRangeMs: config.MAX_QUERY_RANGE,
-      scanCap: config.QUERY_SCAN_CAP,
-      pageSize: config.QUERY_PAGE_SIZE,
-      defaultMaxTokens: config.DEFAULT_MAX_TOKENS,
-      maxBytes: config.QUERY_MAX_BYTES,
-    },
+    discovery,
+    patterns,
+    learned: createPatternsService({ cache, discovery, querySettings, patterns, logger }),
+    querySettings,
     startedAt: Date.now(),
   };
 }
@@ -74,5 +81,6 @@ function patternLibrary(dir: string | undefined): PatternLibrary {
 
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.auth.close();
+  await deps.learned.close().catch(() => {});
   await Promise.allSettled([deps.loki.close(), deps.cache.close()]);
 }

@@ -11,6 +11,11 @@ export async function main(config: Config): Promise<{ stop(): Promise<void>; por
   const logger = createLogger(config.LOG_LEVEL);
   const deps = buildDeps(config, logger);
   const app = createApp(deps);
+  // Learned templates survive restarts: restore the miners' snapshots in the background.
+  deps.learned.restoreAll().then(
+    (n) => logger.info("learned templates restored", { miners: n }),
+    (err: unknown) => logger.warn("could not restore learned templates", { err }),
+  );
   if (!config.LOKI_TENANT) logger.info("single-tenant mode: Loki is called without X-Scope-OrgID");
   logger.info("cache", { kind: deps.cache.kind });
 

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { type Cache, CACHE_KEY_PREFIX } from "../cache/index.ts";
+import { CACHE_KEY_PREFIX, type Cache } from "../cache/index.ts";
 import type { Logger } from "../log.ts";
 import type { Nanos } from "../loki/time.ts";
 import { createMiner, type MinerConfig, type MinerSnapshot, restoreMiner, type TemplateMiner } from "./miner/index.ts";
@@ -51,6 +51,12 @@ interface StoredMiner {
 }
 
 const NO_TENANT = "_";
+/** How long to wait for the cache to come up (Redis connecting at start) before reading without it. */
+const READY_WAIT_MS = 2_000;
+/** When the cache could not be read, how long before a miner's snapshot is looked for again. */
+const UNVERIFIED_RETRY_MS = 5_000;
+/** Most (tenant, service) pairs the index lists. */
+const MAX_INDEX = 10_000;
 export const MINER_KEY_PREFIX = `${CACHE_KEY_PREFIX}:miner`;
 export const MINER_INDEX_KEY = `${CACHE_KEY_PREFIX}:miner-index`;
 
@@ -69,8 +75,11 @@ export class LearnedStore {
   private readonly dirty = new Set<string>();
   /** Keys known to be in the index (so the index is rewritten only when a new miner appears). */
   private readonly indexed = new Set<string>();
+  /** Miners whose snapshot could not be read (cache down) → when to try again (ms). */
+  private readonly unverified = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> = Promise.resolve();
+  private indexQueue: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(options: LearnedStoreOptions) {
@@ -97,10 +106,11 @@ export class LearnedStore {
   async get(tenant: string | undefined, service: string): Promise<LearnedMiner> {
     const key = minerKey(tenant, service);
     const hit = this.miners.get(key);
-    if (hit) return hit;
+    const retryAt = this.unverified.get(key);
+    if (hit && (retryAt === undefined || Date.now() < retryAt)) return hit;
     const inFlight = this.loading.get(key);
     if (inFlight) return inFlight;
-    const load = this.load(key, tenant ?? NO_TENANT, service).finally(() => this.loading.delete(key));
+    const load = this.load(key, tenant ?? NO_TENANT, service, hit).finally(() => this.loading.delete(key));
     this.loading.set(key, load);
     return load;
   }
@@ -163,11 +173,30 @@ export class LearnedStore {
     this.closed = true;
   }
 
-  private async load(key: string, tenant: string, service: string): Promise<LearnedMiner> {
-    let learned: LearnedMiner | undefined;
+  /**
+   * Restores a miner from its snapshot. When the cache cannot be read, the
+   * miner starts fresh but stays "unverified": it is never saved (that could
+   * overwrite a snapshot we could not read) and the read is retried on a
+   * later use; if a snapshot turns up then, it replaces the fresh miner.
+   */
+  private async load(key: string, tenant: string, service: string, current?: LearnedMiner): Promise<LearnedMiner> {
+    let text: string | undefined;
     try {
-      const text = await this.cache.get(key);
-      if (text !== undefined) {
+      text = await this.read(key);
+      this.unverified.delete(key);
+    } catch (error) {
+      if (!this.unverified.has(key)) {
+        this.logger?.warn("learned templates: cache unreadable; learning in memory until it is back", {
+          tenant,
+          service,
+          error,
+        });
+      }
+      this.unverified.set(key, Date.now() + UNVERIFIED_RETRY_MS);
+    }
+    let learned: LearnedMiner | undefined;
+    if (text !== undefined) {
+      try {
         const stored = JSON.parse(text) as StoredMiner;
         if (stored.v !== 1) throw new Error(`unknown stored miner version ${String(stored.v)}`);
         learned = {
@@ -178,20 +207,37 @@ export class LearnedStore {
           updatedAt: stored.updatedAt,
         };
         this.indexed.add(key);
+      } catch (error) {
+        this.logger?.warn("learned templates: unreadable snapshot replaced by a fresh miner", {
+          tenant,
+          service,
+          error,
+        });
       }
-    } catch (error) {
-      this.logger?.warn("learned templates: snapshot not restored; starting a fresh miner", {
-        tenant,
-        service,
-        error,
-      });
     }
-    learned ??= { tenant, service, miner: createMiner(this.minerConfig), watermark: 0n, updatedAt: 0 };
-    // A concurrent touch may have put one in meanwhile; keep that one.
-    const existing = this.miners.peek(key);
-    if (existing) return existing;
+    if (!learned) {
+      // Nothing stored (or unreadable): keep what is in memory, else start fresh.
+      const existing = current ?? this.miners.peek(key);
+      if (existing) return existing;
+      learned = { tenant, service, miner: createMiner(this.minerConfig), watermark: 0n, updatedAt: 0 };
+    } else if (current) {
+      this.dirty.delete(key); // the stored snapshot wins over what was learned while it could not be read
+    } else {
+      const existing = this.miners.peek(key); // a concurrent load may have put one in meanwhile
+      if (existing) return existing;
+    }
     this.miners.set(key, learned);
     return learned;
+  }
+
+  /** Reads a key; when the cache fails (e.g. Redis still connecting), waits for it once and reads again. */
+  private async read(key: string): Promise<string | undefined> {
+    try {
+      return await this.cache.get(key);
+    } catch {
+      await this.cache.ping(AbortSignal.timeout(READY_WAIT_MS));
+      return await this.cache.get(key);
+    }
   }
 
   private async save(key: string, learned: LearnedMiner): Promise<void> {
@@ -204,25 +250,55 @@ export class LearnedStore {
       snapshot: learned.miner.snapshot(),
     };
     try {
-      await this.cache.set(key, JSON.stringify(stored), this.ttlSeconds);
-      if (!this.indexed.has(key)) {
-        const index = await this.readIndex();
-        if (!index.some(([t, s]) => t === learned.tenant && s === learned.service)) {
-          index.push([learned.tenant, learned.service]);
+      if (this.unverified.has(key)) {
+        // Never overwrite a snapshot we could not read: save only when there is none.
+        if ((await this.cache.get(key)) !== undefined) {
+          this.unverified.set(key, 0); // the next get() restores it
+          return;
         }
-        await this.cache.set(MINER_INDEX_KEY, JSON.stringify(index), this.ttlSeconds);
-        this.indexed.add(key);
+        this.unverified.delete(key);
       }
+      await this.cache.set(key, JSON.stringify(stored), this.ttlSeconds);
+      if (!this.indexed.has(key)) await this.addToIndex(key, learned.tenant, learned.service);
     } catch (error) {
       // Cache down: keep learning in memory and try again on the next flush.
       if (this.miners.peek(key) === learned) this.dirty.add(key);
-      this.logger?.debug("learned templates: snapshot not saved", { tenant: learned.tenant, service: learned.service, error });
+      this.logger?.debug("learned templates: snapshot not saved", {
+        tenant: learned.tenant,
+        service: learned.service,
+        error,
+      });
     }
+  }
+
+  /**
+   * Adds a miner to the index. Updates run one at a time in this process and
+   * under a short cache lock across instances; without the lock the key stays
+   * unindexed and the next save tries again.
+   */
+  private addToIndex(key: string, tenant: string, service: string): Promise<void> {
+    const run = async () => {
+      const lockKey = `${MINER_INDEX_KEY}:lock`;
+      const token = await this.cache.tryLock(lockKey, 2_000);
+      if (token === undefined) return;
+      try {
+        const index = await this.readIndex();
+        if (!index.some(([t, s]) => t === tenant && s === service)) index.push([tenant, service]);
+        if (index.length > MAX_INDEX) index.splice(0, index.length - MAX_INDEX); // oldest first
+        await this.cache.set(MINER_INDEX_KEY, JSON.stringify(index), this.ttlSeconds);
+        this.indexed.add(key);
+      } finally {
+        await this.cache.unlock(lockKey, token).catch(() => {});
+      }
+    };
+    const next = this.indexQueue.then(run, run);
+    this.indexQueue = next.catch(() => {});
+    return next;
   }
 
   private async readIndex(): Promise<Array<[string, string]>> {
     try {
-      const text = await this.cache.get(MINER_INDEX_KEY);
+      const text = await this.read(MINER_INDEX_KEY);
       const parsed: unknown = text === undefined ? [] : JSON.parse(text);
       return Array.isArray(parsed)
         ? parsed.filter(

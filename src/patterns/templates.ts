@@ -27,7 +27,7 @@ export interface ParamSample {
   position: number;
   /** Distinct values seen (counting stops at MAX_DISTINCT). */
   distinct: number;
-  /** The most frequent values, with how many lines had them. */
+  /** The most frequent values, with how many lines had them (one example when every value differs). */
   top: Array<{ value: string; count: number }>;
 }
 
@@ -147,10 +147,12 @@ function paramSamples(template: string, values: Array<Map<string, number>>, top:
   values.forEach((counts, position) => {
     if (position >= holes || counts.size === 0) return;
     const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    // Every value different (an id, a timestamp): one example says as much as three.
+    const keep = sorted.length > 1 && sorted[0]![1] === 1 ? 1 : top;
     out.push({
       position,
       distinct: counts.size,
-      top: sorted.slice(0, top).map(([value, count]) => ({ value, count })),
+      top: sorted.slice(0, keep).map(([value, count]) => ({ value, count })),
     });
   });
   return out;

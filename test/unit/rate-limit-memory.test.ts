@@ -111,7 +111,7 @@ describe("classification and keys", () => {
     [`${P}/services`, "cheap"],
     [`${P}/labels`, "cheap"],
     [`${P}/health`, "cheap"],
-    [`${P}/patterns`, "cheap"],
+    [`${P}/patterns`, "heavy"],
     ["/api/v1/openapi.json", "none"],
     ["/metrics", "none"],
   ])("%s is %s", (path, cls) => {

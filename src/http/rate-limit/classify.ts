@@ -6,6 +6,7 @@ export type RateClass = "cheap" | "heavy" | "none";
 /** Endpoints (first path segment under the API prefix) that run real Loki queries. */
 export const HEAVY_ENDPOINTS: ReadonlySet<string> = new Set([
   "query",
+  "patterns",
   "analyze",
   "export",
   "correlate",
@@ -18,9 +19,9 @@ export const HEAVY_ENDPOINTS: ReadonlySet<string> = new Set([
 
 /**
  * The default budget of a request: heavy for endpoints that query Loki over
- * a range (query, analyze, export, correlate, metrics, conversations,
+ * a range (query, patterns, analyze, export, correlate, metrics, conversations,
  * workspace), the WebSocket stream and log ingestion; cheap for the rest of
- * the API (labels, services, patterns, health); none outside the API prefix
+ * the API (labels, services, health); none outside the API prefix
  * (OpenAPI document, reference page, Prometheus /metrics).
  */
 export function classifyByPath(c: Context): RateClass {
