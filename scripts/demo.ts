@@ -57,6 +57,10 @@ async function run() {
     say("try:");
     for (const line of [
       `curl -s ${base}/api/v1/ai_logs/health`,
+      `curl -s '${base}/api/v1/ai_logs/services?since=1h'`,
+      `curl -s '${base}/api/v1/ai_logs/query?mode=troubleshoot&since=1h&max_tokens=2000'   # names inventory-db and keystore`,
+      `curl -s '${base}/api/v1/ai_logs/query?mode=performance&service=checkout&since=1h'`,
+      `curl -s '${base}/api/v1/ai_logs/patterns?service=inventory-db&since=1h'`,
       `curl -s ${base}/api/v1/openapi.json`,
       `open ${base}/api/v1/reference   # API reference page`,
       `curl -s -G ${loki.url}/loki/api/v1/query_range --data-urlencode 'query={service_name="gateway"} |= "502"' --data-urlencode limit=5`,
