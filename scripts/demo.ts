@@ -58,7 +58,7 @@ async function run() {
     for (const line of [
       `curl -s ${base}/api/v1/ai_logs/health`,
       `curl -s '${base}/api/v1/ai_logs/services?since=1h'`,
-      `curl -s '${base}/api/v1/ai_logs/query?mode=troubleshoot&since=1h&max_tokens=2000'   # names inventory-db and keystore`,
+      `curl -s '${base}/api/v1/ai_logs/query?mode=troubleshoot&since=1h&max_tokens=2000'   # likely_origin: inventory-db (keystore next)`,
       `curl -s '${base}/api/v1/ai_logs/query?mode=performance&service=checkout&since=1h'`,
       `curl -s '${base}/api/v1/ai_logs/patterns?service=inventory-db&since=1h'`,
       `curl -s ${base}/api/v1/openapi.json`,

@@ -21,7 +21,7 @@ export type Mode = (typeof MODES)[number];
 
 // Words, plus numeric JSON levels (pino/bunyan 50/60) and log15's "eror", so no line keepLine wants is filtered out by Loki.
 const ERROR_WORDS = 'err|eror|fatal|crit|panic|exception|fail|traceback|stack ?trace|emerg|alert|"level":\\s*[56][0-9]';
-const TROUBLE_WORDS = `${ERROR_WORDS}|"level":\\s*4[0-9]|warn|timeout|timed out|deadline|refused|unavailable|unreachable|exhausted|denied|expired|reset by peer|too many|rejected|cannot|could not|unable|5[0-9][0-9]`;
+const TROUBLE_WORDS = `${ERROR_WORDS}|"level":\\s*4[0-9]|warn|timeout|timed out|deadline|refused|unavailable|unreachable|exhausted|denied|expired|reset by peer|too many|rejected|cannot|could not|unable|(status|code)["=: ]+5[0-9][0-9]|(^|[ /(])5[0-9][0-9]([ ,;)]|$)`;
 const AUDIT_WORDS =
   "\\b(login|logout|logged in|log in|sign ?in|sign ?out|authenticat\\w*|authoriz\\w*|unauthori[sz]ed|forbidden|permission|access denied|denied|password|mfa|2fa|api[ _-]?key|token (created|revoked|issued)|role|grant|granted|revoke|revoked|privilege|admin|sudo|config(uration)? (change|changed|update|updated|reload)|setting changed|policy|audit)\\b";
 const PERF_WORDS = 'duration|latency|elapsed|took|response_time|time_ms|_ms=|"\\w*_ms"|slow';
