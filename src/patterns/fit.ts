@@ -1,5 +1,5 @@
 import { ApiError } from "../http/problem.ts";
-import { type Dropped, fitToBudget, tokensOf } from "../query/budget.ts";
+import { type Dropped, fitToBudget, stampTokens } from "../query/budget.ts";
 
 /**
  * Fits a /patterns answer into max_tokens: the least valuable parts go first
@@ -128,7 +128,7 @@ export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: num
     if (answer.stats) answer.stats.truncated = scanTruncated || d.groups + d.examples > 0;
   };
   mark();
-  let tokens = stamp(answer);
+  let tokens = stampTokens(answer);
   while (tokens > maxTokens) {
     if (!steps.some((step) => step())) {
       const need = Math.max(tokens, result.tokens);
@@ -141,21 +141,9 @@ export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: num
       );
     }
     mark();
-    tokens = stamp(answer);
+    tokens = stampTokens(answer);
   }
   return answer;
-}
-
-/** Sets `tokens` to the token count of the answer including that very field (a fixed point). */
-function stamp(answer: { tokens?: number }): number {
-  let tokens = tokensOf({ ...answer, tokens: 0 });
-  for (let i = 0; i < 4; i++) {
-    answer.tokens = tokens;
-    const again = tokensOf(answer);
-    if (again === tokens) break;
-    tokens = again;
-  }
-  return answer.tokens ?? tokens;
 }
 
 /** One note per kind of removal, updated in place. */

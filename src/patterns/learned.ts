@@ -1,7 +1,7 @@
 import { ApiError } from "../http/problem.ts";
 import { type Matcher, re, render } from "../logql/index.ts";
 import { isoFromNs, msFromNs, type Nanos } from "../loki/time.ts";
-import { type ServiceCatalog, serviceMatcher } from "../query/discovery.ts";
+import { resolveServices, type ServiceCatalog, serviceMatcher } from "../query/discovery.ts";
 import { refuseCostly, selectorsOf } from "../query/guardrail.ts";
 import { isProblemLevel, type Level, parseLine } from "../query/lines.ts";
 import { buildLogQuery, keepLine } from "../query/modes.ts";
@@ -38,19 +38,9 @@ export async function learnedPart(ctx: PatternsContext, p: PatternsParams, hints
   const buckets = bucketsFor(range, stepMsOf(p.step, range));
   const catalog = await ctx.discovery.catalog(ctx.loki, range, ctx.signal);
   const names = p.service ?? [];
-  const { matcher, unknown } = names.length
-    ? serviceMatcher(catalog, names)
-    : { matcher: undefined, unknown: [] as string[] };
-  if (unknown.length) {
-    hints.push(
-      `No stream has ${catalog.label} = ${unknown.join(", ")} in this range. Services that exist: ${
-        catalog.services
-          .map((s) => s.name)
-          .slice(0, 30)
-          .join(", ") || "(none)"
-      }.`,
-    );
-  }
+  const resolved = resolveServices(catalog, names);
+  const matcher = resolved.matcher;
+  hints.push(...resolved.hints);
   // Only problem levels asked for: push Loki the troubleshoot filter (a superset), confirm locally.
   const levels = p.level;
   const problemOnly = (levels ?? DEFAULT_LEVELS).every((l) => isProblemLevel(l as Level));

@@ -45,3 +45,15 @@ export function fitToBudget(
   }
   return { tokens, fits: tokens <= maxTokens };
 }
+
+/** Sets `tokens` to the token count of the answer including that very field (a fixed point). */
+export function stampTokens(answer: { tokens?: number | undefined }): number {
+  let tokens = tokensOf({ ...answer, tokens: 0 });
+  for (let i = 0; i < 4; i++) {
+    answer.tokens = tokens;
+    const again = tokensOf(answer);
+    if (again === tokens) break;
+    tokens = again;
+  }
+  return answer.tokens ?? tokens;
+}

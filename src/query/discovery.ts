@@ -112,3 +112,18 @@ export function serviceMatcher(catalog: ServiceCatalog, names: string[]): { matc
 }
 
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The matcher for the services a caller named, and a hint listing the services that exist when some are unknown. */
+export function resolveServices(catalog: ServiceCatalog, names: string[] | undefined) {
+  if (!names?.length) return { matcher: undefined, hints: [] as string[] };
+  const { matcher, unknown } = serviceMatcher(catalog, names);
+  const existing =
+    catalog.services
+      .map((s) => s.name)
+      .slice(0, 30)
+      .join(", ") || "(none)";
+  const hints = unknown.length
+    ? [`No stream has ${catalog.label} = ${unknown.join(", ")} in this range. Services that exist: ${existing}.`]
+    : [];
+  return { matcher, hints };
+}

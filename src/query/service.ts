@@ -4,13 +4,13 @@ import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/inde
 import type { Direction, LokiClient } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
 import type { PatternLibrary } from "../patterns/library/index.ts";
-import { type Dropped, fitToBudget, noneDropped, tokensOf } from "./budget.ts";
+import { type Dropped, fitToBudget, noneDropped, stampTokens, tokensOf } from "./budget.ts";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
 import {
+  resolveServices,
   SERVICE_LABEL_CANDIDATES,
   type ServiceCatalog,
   type ServiceDiscovery,
-  serviceMatcher,
   shortServiceName,
 } from "./discovery.ts";
 import { entriesOf, type LogEntry, streamKey } from "./entry.ts";
@@ -89,21 +89,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   const range = resolveRange(p, now, ctx.settings.maxRangeMs);
   const catalog = await ctx.discovery.catalog(ctx.loki, range, ctx.signal);
   const format: Format = p.format ?? (p.mode === undefined || p.mode === "raw" ? "lines" : "summary");
-  const services = p.service ?? [];
-  const { matcher, unknown } = services.length
-    ? serviceMatcher(catalog, services)
-    : { matcher: undefined, unknown: [] as string[] };
-  const hints: string[] = [];
-  if (unknown.length) {
-    hints.push(
-      `No stream has ${catalog.label} = ${unknown.join(", ")} in this range. Services that exist: ${
-        catalog.services
-          .map((s) => s.name)
-          .slice(0, 30)
-          .join(", ") || "(none)"
-      }.`,
-    );
-  }
+  const { matcher, hints } = resolveServices(catalog, p.service);
 
   const mode = p.mode ?? (p.logql ? "raw" : undefined);
   let logql: string;
@@ -476,18 +462,6 @@ function fitList(
       return true;
     },
   ]);
-}
-
-/** Sets `tokens` to the token count of the answer including that very field (a fixed point). */
-function stampTokens(answer: QueryAnswer): number {
-  let tokens = tokensOf({ ...answer, tokens: 0 });
-  for (let i = 0; i < 4; i++) {
-    answer.tokens = tokens;
-    const again = tokensOf(answer);
-    if (again === tokens) break;
-    tokens = again;
-  }
-  return answer.tokens ?? tokens;
 }
 
 function totalsOf(list: ConversationSummary[]) {
