@@ -9,34 +9,15 @@ import { parseDurationMs } from "./query/time.ts";
  * documented here and in the README ("Configuration"). Bad values stop start-up
  * with a message naming the variable and what it expects.
  */
-const port = (name: string, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return fallback;
-      if (!/^\d+$/.test(v) || Number(v) < 0 || Number(v) > 65535) {
-        ctx.addIssue({ code: "custom", message: `${name} must be a TCP port number 0-65535, got "${v}"` });
-        return z.NEVER;
-      }
-      return Number(v);
-    });
-
-const millis = (name: string, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return fallback;
-      if (!/^\d+$/.test(v) || Number(v) <= 0) {
-        ctx.addIssue({
-          code: "custom",
-          message: `${name} must be a positive whole number of milliseconds, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return Number(v);
-    });
+/** A whole number ≥ `min`; the message names what it counts. */
+const whole =
+  (min: number, what: string, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      throw new Error(`must be ${what}, got "${v}"`);
+    }
+    return Number(v);
+  };
 
 const url = (name: string, protocols: string[]) =>
   z.string().transform((v, ctx) => {
@@ -73,7 +54,7 @@ const parsed = <T>(name: string, fallback: string, parse: (v: string) => T) =>
 
 const envSchema = z.object({
   /** TCP port the API listens on. */
-  PORT: port("PORT", 8080),
+  PORT: parsed("PORT", "8080", whole(0, "a TCP port number 0-65535", 65535)),
   /** Interface the API binds to. */
   HOST: z.string().min(1, "HOST must be a host name or IP address").default("127.0.0.1"),
   /** Base URL of Loki's HTTP API. */
@@ -92,73 +73,30 @@ const envSchema = z.object({
     })
     .default("info"),
   /** Timeout of one call to Loki (queries). */
-  LOKI_TIMEOUT_MS: millis("LOKI_TIMEOUT_MS", 30_000),
+  LOKI_TIMEOUT_MS: parsed("LOKI_TIMEOUT_MS", "30000", whole(1, "a positive whole number of milliseconds")),
   /** Timeout of the whole /health check. */
-  HEALTH_TIMEOUT_MS: millis("HEALTH_TIMEOUT_MS", 2_000),
+  HEALTH_TIMEOUT_MS: parsed("HEALTH_TIMEOUT_MS", "2000", whole(1, "a positive whole number of milliseconds")),
   /** Timeout of one API request, end to end (504 after it). */
-  REQUEST_TIMEOUT_MS: millis("REQUEST_TIMEOUT_MS", 60_000),
+  REQUEST_TIMEOUT_MS: parsed("REQUEST_TIMEOUT_MS", "60000", whole(1, "a positive whole number of milliseconds")),
   /** How long a graceful shutdown waits for in-flight requests. */
-  SHUTDOWN_TIMEOUT_MS: millis("SHUTDOWN_TIMEOUT_MS", 10_000),
+  SHUTDOWN_TIMEOUT_MS: parsed("SHUTDOWN_TIMEOUT_MS", "10000", whole(1, "a positive whole number of milliseconds")),
   /** The label that names services; unset → auto-detected (service_name, service, app, job, …). */
   SERVICE_LABEL: z
     .string()
     .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "SERVICE_LABEL must be a Loki label name like service_name or app")
     .optional(),
   /** Longest time range one query may cover. */
-  MAX_QUERY_RANGE: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return 7 * 86_400_000;
-      const ms = parseDurationMs(v);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: "custom", message: `MAX_QUERY_RANGE must be a duration like 24h or 7d, got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  MAX_QUERY_RANGE: parsed("MAX_QUERY_RANGE", "7d", (v) => {
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms <= 0) throw new Error(`must be a duration like 24h or 7d, got "${v}"`);
+    return ms;
+  }),
   /** Most lines one answer reads from Loki (time-sliced paging up to this cap). */
-  QUERY_SCAN_CAP: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return 20_000;
-      if (!/^\d+$/.test(v) || Number(v) < 1) {
-        ctx.addIssue({
-          code: "custom",
-          message: `QUERY_SCAN_CAP must be a positive whole number of lines, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return Number(v);
-    }),
+  QUERY_SCAN_CAP: parsed("QUERY_SCAN_CAP", "20000", whole(1, "a positive whole number of lines")),
   /** Lines per Loki call when paging (≤ Loki's max_entries_limit_per_query, 5000 by default). */
-  QUERY_PAGE_SIZE: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return 5_000;
-      if (!/^\d+$/.test(v) || Number(v) < 1) {
-        ctx.addIssue({
-          code: "custom",
-          message: `QUERY_PAGE_SIZE must be a positive whole number of lines, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return Number(v);
-    }),
+  QUERY_PAGE_SIZE: parsed("QUERY_PAGE_SIZE", "5000", whole(1, "a positive whole number of lines")),
   /** Token budget of an answer when the caller gives no max_tokens. */
-  DEFAULT_MAX_TOKENS: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return 4_000;
-      if (!/^\d+$/.test(v) || Number(v) < 200) {
-        ctx.addIssue({ code: "custom", message: `DEFAULT_MAX_TOKENS must be a whole number ≥ 200, got "${v}"` });
-        return z.NEVER;
-      }
-      return Number(v);
-    }),
+  DEFAULT_MAX_TOKENS: parsed("DEFAULT_MAX_TOKENS", "4000", whole(200, "a whole number ≥ 200")),
   /** "on" or "off"; with API_KEYS_FILE set auth is on. Off = single tenant, local use. */
   AUTH: z.string().optional(),
   /** YAML or JSON list of {id, sha256, tenant, scopes}; reloaded on change. */
@@ -170,26 +108,17 @@ const envSchema = z.object({
   /** Per-key budget of heavy calls (query, analyze, export): requests/window. */
   RATE_LIMIT_HEAVY: parsed("RATE_LIMIT_HEAVY", DEFAULT_HEAVY_BUDGET, parseBudget),
   /** Deadline of one Redis command; a slow Redis never slows a request more than this. */
-  REDIS_COMMAND_TIMEOUT_MS: millis("REDIS_COMMAND_TIMEOUT_MS", 500),
+  REDIS_COMMAND_TIMEOUT_MS: parsed(
+    "REDIS_COMMAND_TIMEOUT_MS",
+    "500",
+    whole(1, "a positive whole number of milliseconds"),
+  ),
   /** Cost guardrail: most bytes (Loki's index/volume estimate) one query may read. */
   QUERY_MAX_BYTES: parsed("QUERY_MAX_BYTES", "10GB", parseBytes),
   /** Folder of the failure pattern library (YAML, one file per category); default: the repo's patterns/. */
   PATTERNS_DIR: z.string().min(1).optional(),
   /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
-  MEMORY_CACHE_BYTES: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return 64 * 1024 * 1024;
-      if (!/^\d+$/.test(v) || Number(v) < 1024) {
-        ctx.addIssue({
-          code: "custom",
-          message: `MEMORY_CACHE_BYTES must be a whole number of bytes ≥ 1024, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return Number(v);
-    }),
+  MEMORY_CACHE_BYTES: parsed("MEMORY_CACHE_BYTES", "67108864", whole(1024, "a whole number of bytes ≥ 1024")),
 });
 
 const configSchema = envSchema.transform((env, ctx) => {
