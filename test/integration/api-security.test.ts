@@ -87,6 +87,19 @@ describe("API keys → tenants", () => {
     expect(body.services.map((s) => [s.name, s.lines])).toEqual([["checkout", 20]]);
   });
 
+  it("/patterns learns and shows only the key's tenant's lines", async () => {
+    for (const [key, mine, theirs] of [
+      [keyA, "tenant A", "tenant B"],
+      [keyB, "tenant B", "tenant A"],
+    ] as const) {
+      const res = await call("/api/v1/ai_logs/patterns?service=checkout&since=10m&include_loki=false", key);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain(mine);
+      expect(text).not.toContain(theirs);
+    }
+  });
+
   it("401 without a key or with an unknown one (same body), 403 without the scope", async () => {
     const none = await call("/api/v1/ai_logs/query?since=10m");
     const unknown = await call("/api/v1/ai_logs/query?since=10m", generateKey());
