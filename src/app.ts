@@ -52,7 +52,18 @@ export function createApp(deps: Deps): OpenAPIHono {
   registerQuery(app, deps);
   registerPatterns(app, deps, deps.learned);
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (npm run keys -- create); its tenant scopes every Loki call. Not needed with AUTH=off.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
   app.doc31(OPENAPI_PATH, {
+    security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
     openapi: "3.1.0",
     info: {
       title: "Logsleuth API",
