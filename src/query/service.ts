@@ -337,6 +337,16 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
 
 async function scopedRaw(ctx: QueryContext, logql: string, required: Matcher[]): Promise<string> {
   const scoped = scopeRawQuery(logql, required);
+  if (scoped.selectors === 0) {
+    // e.g. `max without (app) (1)`: reads no logs, yet Loki 3.7 can spend seconds on it.
+    throw new ApiError(
+      400,
+      "logql-no-selector",
+      "LogQL without a stream selector",
+      "the raw query selects no streams, so it reads no logs",
+      'Include a stream selector, e.g. sum(count_over_time({service_name="checkout"}[5m])).',
+    );
+  }
   // Loki's formatter is the authority on syntax and its parse is checked for scope, but the
   // text that runs is ours: Loki 3.7.8's formatter drops `or` alternatives of long line filters.
   const formatted = await ctx.loki.formatQuery(scoped.logql, { signal: ctx.signal });

@@ -242,6 +242,7 @@ describe("bad input → 400 problem+json with a hint", () => {
     [{ logql: '{service_name="checkout"' }, /./],
     [{ logql: 'sum(rate({a="1"}[1m' }, /./],
     [{ limit: "0" }, /limit must be a whole number from 1 to 5000/],
+    [{ logql: "max without (app) (1)" }, /selects no streams/],
     [{ level: "loud" }, /level must be among/],
     [{ mode: "conversation" }, /without conversation_id or workspace_id/],
     [{ cursor: "garbage" }, /cursor/],
