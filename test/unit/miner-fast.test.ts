@@ -125,3 +125,39 @@ describe("the line memo", () => {
     );
   });
 });
+
+describe("the exact-line memo", () => {
+  /** Lines of few shapes with varying values, so clusters merge (a new generation) as lines repeat. */
+  const value = fc.constantFrom("7", "42", "0x1f", "alpha", "beta", "10.0.0.1", "blk_12", "blk_-3", "k=v", "gamma");
+  const shaped = fc
+    .tuple(fc.constantFrom("open", "close", "read from", "user"), value, value, fc.constantFrom("ok", "failed", ""))
+    .map(([a, b, c, d]) => `${a} ${b} took ${c} ${d}`);
+  const structured = fc.constantFrom('{"msg":"hello 7 world","level":"info"}', "level=info msg=started pid=4", "a=1 b");
+  const anyLine = fc.oneof(
+    { weight: 6, arbitrary: shaped },
+    { weight: 2, arbitrary: line },
+    { weight: 1, arbitrary: structured },
+  );
+
+  it("answers as a miner without memos through merges, evictions and clears", () => {
+    fc.assert(
+      fc.property(
+        fc.array(anyLine, { minLength: 1, maxLength: 60 }),
+        fc.constantFrom(2, 5, 50_000),
+        fc.constantFrom(3, 10_000),
+        (lines, cacheSize, maxClusters) => {
+          const fast = createMiner({ cacheSize, maxClusters });
+          const slow = createMiner({ cacheSize: 0, maxClusters });
+          for (const l of [...lines, ...lines.slice().reverse(), ...lines]) {
+            const got = fast.add(l);
+            expect(got).toEqual(slow.add(l));
+            got.params.push("caller may change what it got");
+          }
+          expect(fast.snapshot()).toEqual(slow.snapshot());
+          expect(fast.clusters()).toEqual(slow.clusters());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

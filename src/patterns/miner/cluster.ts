@@ -107,10 +107,18 @@ export function widen(cluster: Cluster, positions: readonly number[], masked: re
 
 /** The parameters a line (its original words) gives to the cluster's template, in order. */
 export function paramsOf(cluster: Cluster, words: Words): string[] {
-  const out: string[] = [];
+  // gathered at the end of a reused array and copied once at their exact count (fewer bytes per
+  // line); the array is emptied only now and then, since emptying it drops its storage
+  const out = scratch;
+  if (out.length > SCRATCH_LIMIT) out.length = 0;
+  const base = out.length;
   for (const { at, pieces } of holesOf(cluster)) {
     const w = words.word(at);
     if (pieces === undefined || !captureInto(pieces, w, out)) out.push(w);
   }
-  return out;
+  return out.slice(base);
 }
+
+const SCRATCH_LIMIT = 4096;
+
+const scratch: string[] = [];

@@ -9,6 +9,12 @@ export interface Extracted {
   fields?: Record<string, unknown>;
 }
 
+/** Whether `extractMessage` may find fields in `line`; when not, the line is its own message. */
+export function mayBeStructured(line: string): boolean {
+  const text = trimmed(line);
+  return (text.startsWith("{") && text.endsWith("}")) || text.includes("=");
+}
+
 /** Picks the message field out of a JSON or logfmt line; plain lines come back as they are. */
 export function extractMessage(line: string, messageKeys: readonly string[]): Extracted {
   const text = trimmed(line);

@@ -6,34 +6,21 @@
 // reads it: a word with no bits (when every word mask has a trigger) is left as it is without a
 // memo lookup, and a new word only runs the masks whose triggers it holds. The memo is keyed by
 // the word's hash, which the scanner also computes on the way, and checked against the text.
+// The built-in masks also have hand-written pre-checks and matchers (fastmask.ts), and a new
+// word whose digit shape was masked before takes that shape's masked form (wordmemo.ts).
 
-import { regionEquals } from "./chars.ts";
 import type { MaskRule } from "./config.ts";
 import { PLACEHOLDER } from "./config.ts";
+import { digitBlind, hasDigit, mayMatchOf, replaceOf } from "./fastmask.ts";
 import { hashWord } from "./hash.ts";
 import { isListItem } from "./pattern.ts";
-import { Slots } from "./slots.ts";
+import { CHANGED, LIST_ITEM, shapeHash, shapeOf, WordMemo } from "./wordmemo.ts";
 
 /** A part of the message a line mask replaced: [start, end) in the message, and its replacement. */
 export interface MaskSpan {
   start: number;
   end: number;
   replacement: string;
-}
-
-/** A memoised word. */
-export interface MaskedWord {
-  /** `hashWord(word)`. */
-  key: number;
-  word: string;
-  /** The word after the word masks. */
-  masked: string;
-  /** Whether `masked` differs from `word`. */
-  changed: boolean;
-  /** `hashWord(masked)`. */
-  hash: number;
-  /** `isListItem(masked)`. */
-  listItem: boolean;
 }
 
 /** Bits 0..19 name word masks with a trigger, bits 20..29 line masks; masks past those always run. */
@@ -46,10 +33,16 @@ const SPACE = /\s/;
 export class Masker {
   readonly #lineMasks: MaskRule[];
   readonly #wordMasks: MaskRule[];
+  /** Per word mask: a cheap check that it may match (see fastmask.ts), or undefined. */
+  readonly #mayMatch: Array<((text: string) => boolean) | undefined>;
+  /** Per word mask: a hand-written replace (see fastmask.ts), or undefined. */
+  readonly #replace: Array<((text: string, replacement: string) => string) | undefined>;
   /** Per word mask: its trigger bit, or 0 when it has no trigger and must always run. */
   readonly #wordBits: number[];
   /** The same for the line masks. */
   readonly #lineBits: number[];
+  /** Per line mask: a cheap check that it may match (see fastmask.ts), or undefined. */
+  readonly #lineMayMatch: Array<((text: string) => boolean) | undefined>;
   /** Bits that send a word to the memo: the word masks' and HOLE_BIT. */
   readonly #wordMask: number;
   /** Trigger bits of the ASCII characters, by char code; `otherBits` for the rest. */
@@ -57,8 +50,17 @@ export class Masker {
   readonly #otherBits = new Map<number, number>();
   /** Whether a word without trigger bits may still be changed (a word mask has no trigger). */
   readonly #always: boolean;
-  readonly #memo: Slots<MaskedWord>;
-  readonly #cacheSize: number;
+  readonly #memo: WordMemo;
+  /**
+   * Digit shape (`shapeOf`) → masked form, for masks that treat digits alike (`digitBlind`):
+   * a new word of a known shape (`blk_1`, `blk_2`, …) is not masked again. Only masked forms
+   * without digits are kept; emptied when full.
+   */
+  readonly #shapes: WordMemo | undefined;
+  /** The last `lookup`'s word after masking, its `hashWord` hash, and its CHANGED / LIST_ITEM bits. */
+  masked = "";
+  maskedHash = 0;
+  maskedFlags = 0;
 
   constructor(masks: readonly MaskRule[], cacheSize: number) {
     for (const mask of masks) {
@@ -66,6 +68,11 @@ export class Masker {
     }
     this.#lineMasks = masks.filter((m) => m.scope === "line");
     this.#wordMasks = masks.filter((m) => m.scope !== "line");
+    this.#mayMatch = this.#wordMasks.map((m) => mayMatchOf(m.pattern));
+    this.#lineMayMatch = this.#lineMasks.map((m) => mayMatchOf(m.pattern));
+    this.#replace = this.#wordMasks.map((m) =>
+      (m.replacement ?? "").includes("$") ? undefined : replaceOf(m.pattern),
+    );
     const usable = (m: MaskRule) => m.trigger !== undefined && m.trigger !== "" && !SPACE.test(m.trigger);
     this.#wordBits = this.#wordMasks.map((m, k) => (usable(m) && k < WORD_BITS ? 1 << k : 0));
     this.#lineBits = this.#lineMasks.map((m, k) => (usable(m) && k < LINE_BITS ? 1 << (WORD_BITS + k) : 0));
@@ -74,8 +81,8 @@ export class Masker {
     this.asciiBits[PLACEHOLDER.charCodeAt(0)] = HOLE_BIT;
     this.#setTriggers(this.#wordMasks, this.#wordBits);
     this.#setTriggers(this.#lineMasks, this.#lineBits);
-    this.#cacheSize = Math.max(0, cacheSize);
-    this.#memo = new Slots(this.#cacheSize);
+    this.#memo = new WordMemo(cacheSize);
+    this.#shapes = cacheSize > 0 && digitBlind(this.#wordMasks) ? new WordMemo(cacheSize) : undefined;
   }
 
   #setTriggers(masks: readonly MaskRule[], bits: readonly number[]): void {
@@ -113,6 +120,8 @@ export class Masker {
     for (let k = 0; k < this.#lineMasks.length; k++) {
       const bit = this.#lineBits[k] as number;
       if (bit !== 0 && (bits & bit) === 0) continue;
+      const mayMatch = this.#lineMayMatch[k];
+      if (mayMatch !== undefined && !mayMatch(line)) continue;
       const mask = this.#lineMasks[k] as MaskRule;
       const re = mask.pattern;
       re.lastIndex = 0;
@@ -132,36 +141,45 @@ export class Masker {
   }
 
   /**
-   * The word `text[start, end)` masked, given its trigger `bits` and `hashWord` hash; undefined
-   * when no mask can apply (no trigger bits), so the word stays as written and is not a list item.
+   * Masks the word `text[start, end)`, given its trigger `bits` and `hashWord` hash, into
+   * `masked`, `maskedHash` and `maskedFlags`; false when no mask can apply (no trigger bits), so
+   * the word stays as written and is not a list item.
    */
-  lookup(text: string, start: number, end: number, bits: number, hash: number): MaskedWord | undefined {
-    if ((bits & this.#wordMask) === 0 && !this.#always) return undefined;
-    const length = end - start;
-    const { table, mask } = this.#memo;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const e = table[i];
-      if (e === undefined) break;
-      if (e.key === hash && e.word.length === length && regionEquals(text, start, e.word)) return e;
+  lookup(text: string, start: number, end: number, bits: number, hash: number): boolean {
+    if ((bits & this.#wordMask) === 0 && !this.#always) return false;
+    const memo = this.#memo;
+    const slot = memo.find(text, start, end, hash);
+    if (slot >= 0) return this.#found(memo, slot);
+    // a new word of a known digit shape takes the shape's masked form and is not memoised itself
+    const shapes = this.#shapes;
+    const shape = shapes === undefined ? 0 : shapeHash(text, start, end);
+    if (shape !== 0) {
+      const known = (shapes as WordMemo).findShape(text, start, end, shape);
+      if (known >= 0) return this.#found(shapes as WordMemo, known);
     }
     const word = start === 0 && end === text.length ? text : text.slice(start, end);
     const masked = this.#apply(word, bits);
     const changed = masked !== word;
-    const entry: MaskedWord = {
-      key: hash,
-      word,
-      masked,
-      changed,
-      hash: changed ? hashWord(masked) : hash,
-      listItem: isListItem(masked),
-    };
-    if (this.#cacheSize > 0) this.#memo.insert(entry);
-    return entry;
+    const maskedHash = changed ? hashWord(masked) : hash;
+    const flags = (changed ? CHANGED : 0) | (isListItem(masked) ? LIST_ITEM : 0);
+    memo.insert(hash, word, masked, maskedHash, flags);
+    if (shape !== 0 && !hasDigit(masked)) (shapes as WordMemo).insert(shape, shapeOf(word), masked, maskedHash, flags);
+    this.masked = masked;
+    this.maskedHash = maskedHash;
+    this.maskedFlags = flags;
+    return true;
+  }
+
+  #found(memo: WordMemo, slot: number): boolean {
+    this.masked = memo.masked(slot);
+    this.maskedHash = memo.hash(slot);
+    this.maskedFlags = memo.flags(slot);
+    return true;
   }
 
   /** The word with every word mask applied in order. */
   maskWord(word: string): string {
-    return this.lookup(word, 0, word.length, this.bitsOf(word), hashWord(word))?.masked ?? word;
+    return this.lookup(word, 0, word.length, this.bitsOf(word), hashWord(word)) ? this.masked : word;
   }
 
   #apply(word: string, bits: number): string {
@@ -170,9 +188,13 @@ export class Masker {
     for (let k = 0; k < this.#wordMasks.length; k++) {
       const bit = this.#wordBits[k] as number;
       if (bit !== 0 && (have & bit) === 0) continue;
+      const mayMatch = this.#mayMatch[k];
+      if (mayMatch !== undefined && !mayMatch(out)) continue;
       const mask = this.#wordMasks[k] as MaskRule;
+      const replacement = mask.replacement ?? PLACEHOLDER;
+      const replace = this.#replace[k];
       mask.pattern.lastIndex = 0;
-      const next = out.replace(mask.pattern, mask.replacement ?? PLACEHOLDER);
+      const next = replace !== undefined ? replace(out, replacement) : out.replace(mask.pattern, replacement);
       if (next !== out) {
         out = next;
         have = this.bitsOf(out);

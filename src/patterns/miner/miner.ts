@@ -9,11 +9,11 @@
 import type { Cluster } from "./cluster.ts";
 import { accepts, acceptsAt, newCluster, paramsOf, subsumes, templateString, widen } from "./cluster.ts";
 import type { MinerConfig } from "./config.ts";
-import { extractMessage } from "./extract.ts";
+import { extractMessage, mayBeStructured } from "./extract.ts";
 import { Group } from "./group.ts";
 import { ClusterList } from "./lru.ts";
 import { Masker } from "./mask.ts";
-import { LineMemo } from "./memo.ts";
+import { ExactLineMemo, LineMemo } from "./memo.ts";
 import { hasPlaceholder, isEnumLike, looksLikeValueChange } from "./pattern.ts";
 import { Scanner } from "./tokenize.ts";
 
@@ -50,6 +50,10 @@ export class Miner {
   readonly #alias = new Map<number, number>();
   /** Masked line → cluster id; cleared whenever a template changes, so it never changes a decision. */
   readonly #lineCache: LineMemo;
+  /** Raw line → cluster and parameters, valid within one generation. */
+  readonly #exact: ExactLineMemo;
+  /** Bumped whenever a template changes or a cluster goes (when #lineCache is cleared). */
+  #gen = 0;
   #nextId = 1;
   #tick = 0;
 
@@ -57,22 +61,32 @@ export class Miner {
     this.config = config;
     this.#scanner = new Scanner(new Masker(config.masks, config.cacheSize), config.collapseRepeats);
     this.#lineCache = new LineMemo(config.cacheSize);
+    this.#exact = new ExactLineMemo(config.cacheSize);
     if (state !== undefined) this.#load(state);
   }
 
   add(line: string): MineResult {
-    const { message, fields } = extractMessage(line, this.config.messageKeys);
+    const hit = this.#exact.find(line, this.#gen);
+    const cached = hit < 0 ? undefined : this.#clusters.get(this.#exact.id(hit));
+    if (cached !== undefined) return this.#joined(cached, this.#exact.params(hit));
+    let message = line;
+    let fields: Record<string, unknown> | undefined;
+    if (mayBeStructured(line)) ({ message, fields } = extractMessage(line, this.config.messageKeys));
     const scan = this.#scanner.scan(message);
     const cluster = this.#assign(scan);
+    const params = paramsOf(cluster, scan);
+    if (fields === undefined) this.#exact.set(line, this.#gen, cluster.id, params);
+    const result = this.#joined(cluster, params);
+    if (fields !== undefined) result.fields = fields;
+    return result;
+  }
+
+  /** Counts a line into `cluster` and evicts beyond the limit. */
+  #joined(cluster: Cluster, params: string[]): MineResult {
     cluster.count++;
     cluster.lastSeen = ++this.#tick;
     this.#clusters.touch(cluster);
-    const result: MineResult = {
-      clusterId: cluster.id,
-      template: templateString(cluster),
-      params: paramsOf(cluster, scan),
-    };
-    if (fields !== undefined) result.fields = fields;
+    const result: MineResult = { clusterId: cluster.id, template: templateString(cluster), params };
     if (this.#clusters.size > this.config.maxClusters) this.#evictOldest();
     return result;
   }
@@ -184,6 +198,7 @@ export class Miner {
   /** Merges into `target` every other cluster of the group its template now covers. */
   #absorbInto(target: Cluster, group: Group): void {
     this.#lineCache.clear();
+    this.#gen++;
     for (const other of [...group.members]) {
       if (other === target || !subsumes(target, other)) continue;
       group.remove(other);
@@ -204,6 +219,7 @@ export class Miner {
     this.#groups.get(oldest.tokens.length)?.remove(oldest);
     for (const id of oldest.merged) this.#alias.delete(id);
     this.#lineCache.clear();
+    this.#gen++;
   }
 
   #load(state: MinerState): void {

@@ -9,6 +9,7 @@ import { isSpace, regionEquals, trimmed } from "./chars.ts";
 import { FNV_OFFSET, FNV_PRIME, finish, hashWord, mix } from "./hash.ts";
 import type { Masker, MaskSpan } from "./mask.ts";
 import { isListItem } from "./pattern.ts";
+import { LIST_ITEM } from "./wordmemo.ts";
 
 export interface Tokens {
   /** The words as written. */
@@ -103,11 +104,11 @@ export class Scanner implements Words {
         wordHash = hashWord(out);
         item = isListItem(out);
       } else {
-        const entry = masker.lookup(text, start, i, bits, wordHash);
-        if (entry !== undefined) {
-          item = entry.listItem;
-          if (entry.changed || item) out = entry.masked;
-          wordHash = entry.hash;
+        if (masker.lookup(text, start, i, bits, wordHash)) {
+          const flags = masker.maskedFlags;
+          item = (flags & LIST_ITEM) !== 0;
+          if (flags !== 0) out = masker.masked;
+          wordHash = masker.maskedHash;
         }
       }
       if (item && this.#collapse && out === lastItem) {
@@ -152,14 +153,15 @@ export class Scanner implements Words {
 
   /** The scanned line as word lists. */
   tokens(): Tokens {
-    const words: string[] = [];
-    const masked: string[] = [];
-    const seps: string[] = [];
-    for (let k = 0; k < this.count; k++) {
+    const n = this.count;
+    const words = new Array<string>(n);
+    const masked = new Array<string>(n);
+    const seps = new Array<string>(n > 0 ? n - 1 : 0);
+    for (let k = 0; k < n; k++) {
       const w = this.word(k);
-      words.push(w);
-      masked.push(this.#masked[k] ?? w);
-      if (k > 0) seps.push(this.text.slice(this.#ends[k - 1], this.#starts[k]));
+      words[k] = w;
+      masked[k] = this.#masked[k] ?? w;
+      if (k > 0) seps[k - 1] = this.text.slice(this.#ends[k - 1], this.#starts[k]);
     }
     return { words, masked, seps, hash: this.hash };
   }
