@@ -5,8 +5,8 @@
 // Both get a fresh instance per dataset (one stream each), train each line once in one online
 // pass (or the dataset's lines `REPEAT` times over for the stable figure), and time training
 // only: our miner with process.hrtime in this process, Drain with Go's clock inside the harness.
-// A run's time is the sum over the datasets; each side warms up once and reports the median of
-// `BENCH_RUNS` (default 5) runs. GA/PA score each side's final templates with scoreTemplates.
+// A run's time is the sum over the datasets; each side gets the same untimed warm-ups and reports the median of
+// `BENCH_RUNS` (default 7) runs after `BENCH_WARMUP` (default 5) untimed warm-ups. GA/PA score each side's final templates with scoreTemplates.
 
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -21,7 +21,13 @@ import type { BenchReport, Measurement } from "./types.ts";
 
 export const name = "miner";
 
-const RUNS = Math.max(1, Number(process.env["BENCH_RUNS"]) || 5);
+const RUNS = Math.max(1, Number(process.env["BENCH_RUNS"]) || 7);
+/**
+ * Untimed warm-up runs per side before the timed ones. A live service mines continuously, so the
+ * steady state is what counts; Node's JIT needs a few runs to reach it (Go needs none, but gets the
+ * same warm-ups, so both sides are treated alike).
+ */
+const WARMUP = Math.max(1, Number(process.env["BENCH_WARMUP"]) || 5);
 const REPEAT = 10;
 
 function median(values: readonly number[]): number {
@@ -45,7 +51,7 @@ function trainOurs(lines: readonly string[], repeat: number): number {
 
 /** Per timed run, the total over all datasets (ns); one untimed warm-up run first. */
 function timeOurs(datasets: readonly Dataset[], repeat: number): number[] {
-  for (const d of datasets) trainOurs(d.lines, repeat);
+  for (let w = 0; w < WARMUP; w++) for (const d of datasets) trainOurs(d.lines, repeat);
   const totals: number[] = [];
   for (let k = 0; k < RUNS; k++) totals.push(datasets.reduce((sum, d) => sum + trainOurs(d.lines, repeat), 0));
   return totals;
@@ -94,14 +100,14 @@ export async function run(log: (message: string) => void): Promise<BenchReport> 
     const oursMined = datasets.map((d) => oursTemplates(d.lines));
     const ours = datasets.map((d, i) => scoreTemplates(d.truth, oursMined[i] as string[]));
 
-    log(`Loki Drain, 1 pass: warm-up + ${RUNS} runs per dataset, templates of the last run`);
+    log(`Loki Drain, 1 pass: ${WARMUP} warm-ups + ${RUNS} runs per dataset, templates of the last run`);
     const drain1: DrainRunReport[] = [];
     const drainScores: ParseScore[] = [];
     // Both scored again on only the lines Drain trained (it skips some, see the notes).
     const trainedOnly: Array<{ ours: ParseScore; drain: ParseScore }> = [];
     for (const [i, d] of datasets.entries()) {
       const out = path.join(dir, `${d.name}.drain.tsv`);
-      const report = await runDrain(bin, files[i] as string, { repeat: 1, runs: RUNS, warmup: 1, out });
+      const report = await runDrain(bin, files[i] as string, { repeat: 1, runs: RUNS, warmup: WARMUP, out });
       drain1.push(report);
       const mined = await drainTemplates(out, d.lines.length);
       drainScores.push(scoreTemplates(d.truth, mined));
@@ -112,13 +118,13 @@ export async function run(log: (message: string) => void): Promise<BenchReport> 
         drain: scoreTemplates(keep(d.truth), keep(mined)),
       });
     }
-    log(`our miner, 1 pass: warm-up + ${RUNS} runs over ${int(lineCount)} lines`);
+    log(`our miner, 1 pass: ${WARMUP} warm-ups + ${RUNS} runs over ${int(lineCount)} lines`);
     const ours1 = timeOurs(datasets, 1);
 
-    log(`Loki Drain, lines ×${REPEAT}: warm-up + ${RUNS} runs per dataset`);
+    log(`Loki Drain, lines ×${REPEAT}: ${WARMUP} warm-ups + ${RUNS} runs per dataset`);
     const drainN: DrainRunReport[] = [];
-    for (const file of files) drainN.push(await runDrain(bin, file, { repeat: REPEAT, runs: RUNS, warmup: 1 }));
-    log(`our miner, lines ×${REPEAT}: warm-up + ${RUNS} runs over ${int(lineCount * REPEAT)} lines`);
+    for (const file of files) drainN.push(await runDrain(bin, file, { repeat: REPEAT, runs: RUNS, warmup: WARMUP }));
+    log(`our miner, lines ×${REPEAT}: ${WARMUP} warm-ups + ${RUNS} runs over ${int(lineCount * REPEAT)} lines`);
     const oursN = timeOurs(datasets, REPEAT);
 
     const rate = (lines: number, ns: number) => lines / (ns / 1e9);
