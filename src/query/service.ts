@@ -4,7 +4,7 @@ import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/inde
 import type { Direction, LokiClient } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
 import type { PatternLibrary } from "../patterns/library/index.ts";
-import { type Dropped, fitToBudget, noneDropped, stampTokens, tokensOf } from "./budget.ts";
+import { type Dropped, noneDropped, tokensOf } from "./budget.ts";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
 import {
   resolveServices,
@@ -13,14 +13,16 @@ import {
   type ServiceDiscovery,
   shortServiceName,
 } from "./discovery.ts";
-import { entriesOf, type LogEntry, streamKey } from "./entry.ts";
+import { type LogEntry, streamKey } from "./entry.ts";
 import { refuseCostly, refuseMatchAll, selectorsOf } from "./guardrail.ts";
+import { emptyHints, nextCalls } from "./hints.ts";
 import { parseLine } from "./lines.ts";
 import { buildLogQuery, keepLine, type Mode } from "./modes.ts";
 import { latencyPercentiles, slowest } from "./performance.ts";
 import { scan, seenAt } from "./scan.ts";
 import { type AnalyzedEntry, summarize } from "./summarize.ts";
 import { resolveRange } from "./time.ts";
+import { budget, dropExamples, dropLast, dropRarestGroup, fitList, trimCounts, trimOrigin } from "./trim.ts";
 
 export type Format = "summary" | "compact" | "lines";
 
@@ -374,106 +376,6 @@ export function serviceOf(entry: LogEntry, catalog: ServiceCatalog): string {
 
 const rangeOut = (r: { start: Nanos; end: Nanos }) => ({ start: isoFromNs(r.start), end: isoFromNs(r.end) });
 
-async function emptyHints(
-  ctx: QueryContext,
-  logql: string,
-  range: { start: Nanos; end: Nanos },
-  matcher: Matcher | undefined,
-  catalog: ServiceCatalog,
-): Promise<string[]> {
-  const hints = ["Nothing matched in this range."];
-  if (!matcher) return hints;
-  // When did this selector last have a line? Look back up to 7 days before the range.
-  const selector = render({ kind: "log", selector: { matchers: [matcher] } });
-  const lookback = 7n * 86_400n * NS_PER_S;
-  try {
-    const data = await ctx.loki.queryRange(
-      { query: selector, start: range.start - lookback, end: range.end, limit: 1, direction: "backward" },
-      { signal: ctx.signal },
-    );
-    const last = data.resultType === "streams" ? entriesOf(data.result)[0] : undefined;
-    if (last) {
-      hints.push(
-        last.ts >= range.start
-          ? `${selector} has lines in the range, but none passed the filters of ${logql}: loosen them (mode, level, contains, regex).`
-          : `${selector} last had a line at ${isoFromNs(last.ts)}: widen the range to include it (e.g. start=${isoFromNs(last.ts - 15n * 60n * NS_PER_S)}).`,
-      );
-    } else {
-      hints.push(
-        `${selector} has no line in the 7 days before this range either; services that exist: ${catalog.services
-          .map((s) => s.name)
-          .slice(0, 30)
-          .join(", ")}.`,
-      );
-    }
-  } catch {
-    // The hint is best effort.
-  }
-  return hints;
-}
-
-function nextCalls(
-  mode: Mode | undefined,
-  origin: string | undefined,
-  analyzed: AnalyzedEntry[],
-  p: QueryParams,
-): string[] {
-  const range = p.since
-    ? `since=${p.since}`
-    : [p.start && `start=${p.start}`, p.end && `end=${p.end}`].filter(Boolean).join("&") || "since=1h";
-  const calls: string[] = [];
-  if (origin) {
-    calls.push(`GET /api/v1/ai_logs/query?mode=troubleshoot&service=${encodeURIComponent(origin)}&${range}`);
-    const trace = analyzed.find((a) => a.service === origin && a.parsed.traceId)?.parsed.traceId;
-    if (trace) calls.push(`GET /api/v1/ai_logs/query?trace_id=${encodeURIComponent(trace)}&${range}&format=lines`);
-  }
-  if (mode !== "performance")
-    calls.push(
-      `GET /api/v1/ai_logs/query?mode=performance&${range}${origin ? `&service=${encodeURIComponent(origin)}` : ""}`,
-    );
-  return calls;
-}
-
-/**
- * Fits a list-shaped answer: estimates each item's tokens once, in priority
- * order, takes as many as the room left by the skeleton allows, then checks
- * the exact count and gives back items until it fits. Only the items kept
- * (and one more) are tokenized, so a 20,000-line scan costs no more than the
- * page it returns.
- */
-function fitList(
-  answer: QueryAnswer,
-  total: number,
-  maxTokens: number,
-  build: (k: number) => void,
-  cost: (i: number) => number,
-): QueryAnswer {
-  build(0);
-  const skeleton = tokensOf(answer) + 60; // room for the notes and cursor the final build adds
-  let used = skeleton;
-  let k = 0;
-  while (k < total) {
-    used += cost(k);
-    if (used > maxTokens) break;
-    k++;
-  }
-  build(k);
-  let tokens = tokensOf({ ...answer, tokens: 0 });
-  while (tokens > maxTokens && k > 0) {
-    k = Math.max(0, k - Math.max(1, Math.ceil(((tokens - maxTokens) / tokens) * k)));
-    build(k);
-    tokens = tokensOf({ ...answer, tokens: 0 });
-  }
-  if (k < total) answer.stats.truncated = true;
-  return budget(answer, maxTokens, [
-    () => {
-      if (k === 0) return false;
-      build(--k);
-      return true;
-    },
-  ]);
-}
-
 function totalsOf(list: ConversationSummary[]) {
   const t = { turns: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, errors: 0 };
   for (const c of list) {
@@ -484,91 +386,4 @@ function totalsOf(list: ConversationSummary[]) {
     t.errors += c.totals.errors;
   }
   return t;
-}
-
-function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() => boolean>): QueryAnswer {
-  answer.tokens = 999_999; // the widest value `tokens` can take, so stamping it later cannot overflow
-  const scanTruncated = answer.stats.truncated;
-  const result = fitToBudget(answer, maxTokens, steps);
-  const dropped = answer.dropped.groups + answer.dropped.lines + answer.dropped.examples > 0;
-  answer.stats.truncated = scanTruncated || dropped;
-  let tokens = stampTokens(answer);
-  while (tokens > maxTokens) {
-    if (!steps.some((step) => step())) {
-      throw new ApiError(
-        422,
-        "budget-too-small",
-        "max_tokens too small",
-        `even trimmed to its skeleton this answer needs ${Math.max(tokens, result.tokens)} tokens, more than max_tokens=${maxTokens}`,
-        `Raise max_tokens to at least ${Math.ceil(Math.max(tokens, result.tokens) * 1.1)}, or narrow the query (fewer services, a shorter logql).`,
-      );
-    }
-    tokens = stampTokens(answer);
-  }
-  return answer;
-}
-
-function trimOrigin(answer: QueryAnswer): boolean {
-  const origin = answer.likely_origin as { evidence: string[]; alternatives: unknown[] } | null | undefined;
-  if (!origin) return false;
-  if (origin.alternatives.length) return Boolean(origin.alternatives.pop());
-  if (origin.evidence.length > 1) return Boolean(origin.evidence.pop());
-  const o = origin as unknown as { reason: string; evidence: string[] };
-  const clip = (t: string) => (t.length > 100 ? `${t.slice(0, 99)}…` : t);
-  if (o.reason.length > 100 || (o.evidence[0]?.length ?? 0) > 100) {
-    o.reason = clip(o.reason);
-    o.evidence = o.evidence.map(clip);
-    return true;
-  }
-  return false;
-}
-
-/** Keeps the five biggest services in counts.by_service. */
-function trimCounts(answer: QueryAnswer): boolean {
-  const counts = answer.counts as { by_service: Record<string, number> } | undefined;
-  if (!counts) return false;
-  const entries = Object.entries(counts.by_service).sort((a, b) => b[1] - a[1]);
-  if (entries.length <= 5) return false;
-  const [name] = entries.at(-1)!;
-  delete counts.by_service[name];
-  setNote(answer.dropped, "counts", "counts.by_service keeps only the 5 biggest services");
-  return true;
-}
-
-function dropExamples(groups: Array<{ examples: string[] }>, dropped: Dropped, keep: number): boolean {
-  // Drop examples from the rarest groups first, down to `keep` per group.
-  for (let i = groups.length - 1; i >= 0; i--) {
-    const g = groups[i]!;
-    if (g.examples.length > keep) {
-      g.examples.pop();
-      dropped.examples++;
-      return true;
-    }
-  }
-  return false;
-}
-
-function dropRarestGroup(groups: Array<{ count: number; template: string }>, dropped: Dropped, keep: number): boolean {
-  if (groups.length <= keep) return false;
-  const g = groups.pop()!;
-  dropped.groups++;
-  dropped.lines += g.count;
-  setNote(dropped, "groups", `the ${dropped.groups} rarest template group(s), ${dropped.lines} line(s) in all`);
-  return true;
-}
-
-/** One note per kind of removal, updated in place (notes count against the budget too). */
-function setNote(dropped: Dropped, kind: string, text: string) {
-  const prefix = `${kind}: `;
-  const i = dropped.notes.findIndex((n) => n.startsWith(prefix));
-  if (i >= 0) dropped.notes[i] = prefix + text;
-  else dropped.notes.push(prefix + text);
-}
-
-function dropLast(items: unknown[], dropped: Dropped, what: string): boolean {
-  if (items.length === 0) return false;
-  items.pop();
-  dropped.lines++;
-  setNote(dropped, what, `trailing ${what} removed`);
-  return true;
 }
