@@ -5,11 +5,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { digitBlind, mayMatchOf, replaceOf } from "../../src/patterns/miner/fastmask.ts";
-import { hashWord } from "../../src/patterns/miner/hash.ts";
+import { hashWord, looseHash, shapeKey } from "../../src/patterns/miner/hash.ts";
 import type { MaskRule } from "../../src/patterns/miner/index.ts";
 import { DEFAULT_MINER_CONFIG, MASKS, PLACEHOLDER } from "../../src/patterns/miner/index.ts";
 import { Masker } from "../../src/patterns/miner/mask.ts";
-import { shapeHash, shapeOf } from "../../src/patterns/miner/wordmemo.ts";
+import { sameShape, shapeOf } from "../../src/patterns/miner/wordmemo.ts";
 
 const PIECES = [
   ..."0123456789abcdefxXABCFGKMTZmsnhukBiI%µ.-_:/@<>*= ,é中",
@@ -152,8 +152,27 @@ describe("the digit-shape memo", () => {
       fc.property(shaped, (w) => {
         const shape = shapeOf(w);
         expect(shape).toBe(w.replace(/0(?![xX])|[1-9]/g, "1"));
-        expect(shapeHash(w, 0, w.length)).toBe(/\d/.test(w) ? hashWord(shape) : 0);
+        // the loose hash is the word's own without digits, and one key for all words of a shape
+        expect(looseHash(w, 0, w.length)).toBe(hashWord(w.replace(/\d/g, "1")));
+        expect(looseHash(shape, 0, shape.length)).toBe(looseHash(w, 0, w.length));
+        expect(shapeKey(`${w} ${w}.${w}`)).toBe(shapeKey(`${shape} ${shape}.${shape}`));
+        if (!/\d/.test(w)) expect(looseHash(w, 0, w.length)).toBe(hashWord(w));
       }),
+    );
+  });
+
+  it("tells words of one shape apart from the others character by character", () => {
+    const digitsOf = fc.array(fc.constantFrom("0", "1", "7", "x", "X", "a", "-"), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(digitsOf, fc.array(fc.constantFrom("0", "5", "9"), { maxLength: 8 }), (chars, swaps) => {
+        const a = chars.join("");
+        // the same word with some digits swapped, and a random word of its length
+        const b = chars.map((ch, i) => (/\d/.test(ch) && swaps[i] !== undefined ? swaps[i] : ch)).join("");
+        expect(sameShape(a, 0, a.length, b)).toBe(shapeOf(a) === shapeOf(b));
+        const c = `>${a}<`;
+        expect(sameShape(c, 1, c.length - 1, b)).toBe(shapeOf(a) === shapeOf(b));
+      }),
+      { numRuns: 3000 },
     );
   });
 

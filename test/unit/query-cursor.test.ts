@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/http/problem.ts";
 import { decodeCursor, encodeCursor, queryFingerprint } from "../../src/query/cursor.ts";
-
-function thrown(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
-}
+import { thrown } from "./helpers/thrown.ts";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 

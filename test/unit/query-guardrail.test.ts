@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseBytes } from "../../src/config.ts";
-import { ApiError } from "../../src/http/problem.ts";
 import { eq, LogqlError, re } from "../../src/logql/index.ts";
 import { formatBytes, matcherSelector, refuseMatchAll, selectorsOf } from "../../src/query/guardrail.ts";
-
-function thrown(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
-}
+import { thrown } from "./helpers/thrown.ts";
 
 describe("formatBytes", () => {
   it("uses decimal units", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/http/problem.ts";
 import { formatMs, parseDurationMs, parseTime, resolveRange } from "../../src/query/time.ts";
+import { thrown } from "./helpers/thrown.ts";
 
 // A fixed "now": 2026-11-24T15:00:00Z.
 const NOW = Date.UTC(2026, 10, 24, 15, 0, 0);
@@ -8,16 +8,6 @@ const NOW_NS = BigInt(NOW) * 1_000_000n;
 const HOUR_NS = 3_600_000_000_000n;
 const MIN_NS = 60_000_000_000n;
 const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
-
-function thrown(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
-}
 
 describe("parseDurationMs", () => {
   it("parses LogQL durations to milliseconds", () => {
