@@ -3,10 +3,14 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Cluster } from "../../src/patterns/miner/cluster.ts";
+import { newCluster, widen } from "../../src/patterns/miner/cluster.ts";
+import { Group } from "../../src/patterns/miner/group.ts";
 import { hashWords } from "../../src/patterns/miner/hash.ts";
 import type { MaskRule } from "../../src/patterns/miner/index.ts";
 import { createMiner, DEFAULT_MINER_CONFIG, MASKS, PLACEHOLDER } from "../../src/patterns/miner/index.ts";
 import { Masker } from "../../src/patterns/miner/mask.ts";
+import { captureInto } from "../../src/patterns/miner/pattern.ts";
 import { Scanner } from "../../src/patterns/miner/tokenize.ts";
 
 /** The plain definition: every word mask, in order, with no trigger or memo. */
@@ -102,6 +106,25 @@ describe("the scanner", () => {
     );
   });
 
+  it("splits a line of a known digit shape as it splits it afresh", () => {
+    const fresh = new Scanner(new Masker(DEFAULT_MINER_CONFIG.masks, 0), true);
+    const kept = new Scanner(new Masker(DEFAULT_MINER_CONFIG.masks, 64), true);
+    const digits = fc.array(fc.constantFrom("0", "1", "5", "9"), { minLength: 40, maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), digits, (lines, swaps) => {
+        // each line again with its digits changed (same shape, mostly)
+        let d = 0;
+        const again = lines.map((l) => l.replace(/\d/g, () => swaps[d++ % swaps.length] as string));
+        for (const text of [...lines, ...again, ...lines]) {
+          const want = fresh.scan(text).tokens();
+          expect(kept.scan(text).tokens()).toEqual(want);
+          expect(kept.sameAs(want.masked)).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("keeps line spans inside words and collapses runs of like values", () => {
     const scanner = new Scanner(new Masker(DEFAULT_MINER_CONFIG.masks, 32), true);
     const t = scanner.scan(' at 2024-05-01 12:00:00 got "a b" x blk_1  blk_2 blk_3 y ').tokens();
@@ -109,6 +132,50 @@ describe("the scanner", () => {
     expect(t.masked).toEqual(["at", "<*>", "got", '"<*>"', "x", "blk_<*>", "y"]);
     expect(t.seps).toEqual([" ", " ", " ", " ", " ", " "]);
     expect(t.hash).toBe(hashWords(t.masked));
+  });
+});
+
+describe("capturing parameters in place", () => {
+  it("captures from the scanned text what capturing from the sliced word does", () => {
+    const scanner = new Scanner(new Masker(DEFAULT_MINER_CONFIG.masks, 32), true);
+    const pieces = fc.array(fc.constantFrom("", "a", "_", "-", ".", "0", "x", "blk_", "=", "<", "é"), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(line, pieces, fc.nat(9), (text, ps, i) => {
+        scanner.scan(text);
+        const viaWord: string[] = ["kept"];
+        const inPlace: string[] = ["kept"];
+        expect(scanner.capture(i, ps, inPlace)).toBe(captureInto(ps, scanner.word(i), viaWord));
+        expect(inPlace).toEqual(viaWord);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("the group index", () => {
+  it("finds the candidates a scan of the members finds, once built lazily", () => {
+    const tokens = fc.array(fc.constantFrom("a", "b", "c", "<*>", "d<*>"), { minLength: 3, maxLength: 3 });
+    fc.assert(
+      fc.property(fc.array(tokens, { minLength: 40, maxLength: 120 }), tokens, (all, line) => {
+        const group = new Group();
+        const made: Cluster[] = all.map((t, id) => newCluster(id + 1, t, t, ["", ""], 0));
+        const scan = () =>
+          group.members.filter(
+            (c) =>
+              c.tokens.every((_t, i) => c.free[i] === true) ||
+              c.tokens.some((t, i) => c.free[i] !== true && t === line[i]),
+          );
+        for (const c of made) group.add(c);
+        expect(group.candidates(line)).toEqual(scan());
+        for (const c of made.slice(0, 10)) group.reindex(c, () => widen(c, [0], line));
+        for (const c of made.slice(10, 20)) group.remove(c);
+        expect(group.candidates(line)).toEqual(scan());
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

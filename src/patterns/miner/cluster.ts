@@ -113,10 +113,17 @@ export function paramsOf(cluster: Cluster, words: Words): string[] {
   if (out.length > SCRATCH_LIMIT) out.length = 0;
   const base = out.length;
   for (const { at, pieces } of holesOf(cluster)) {
-    const w = words.word(at);
-    if (pieces === undefined || !captureInto(pieces, w, out)) out.push(w);
+    if (pieces === undefined || !words.capture(at, pieces, out)) out.push(words.word(at));
   }
   return out.slice(base);
+}
+
+/** `Words` over a list of words. */
+export function wordList(list: readonly string[]): Words {
+  return {
+    word: (i) => list[i] ?? "",
+    capture: (i, pieces, out) => captureInto(pieces, list[i] ?? "", out),
+  };
 }
 
 const SCRATCH_LIMIT = 4096;

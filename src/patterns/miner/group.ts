@@ -9,28 +9,34 @@ export class Group {
   readonly #index = new Map<string, Set<Cluster>>();
   /** Clusters whose every position is generalised: they can match any line. */
   readonly #open = new Set<Cluster>();
+  /** Whether the index is kept; it is built only once the group outgrows a plain scan. */
+  #indexed = false;
 
   add(cluster: Cluster): void {
     this.members.push(cluster);
-    this.#indexCluster(cluster);
+    if (this.#indexed) this.#indexCluster(cluster);
   }
 
   remove(cluster: Cluster): void {
     const at = this.members.indexOf(cluster);
     if (at >= 0) this.members.splice(at, 1);
-    this.#unindexCluster(cluster);
+    if (this.#indexed) this.#unindexCluster(cluster);
   }
 
   /** Call around a change of the cluster's tokens. */
   reindex(cluster: Cluster, change: () => void): void {
-    this.#unindexCluster(cluster);
+    if (this.#indexed) this.#unindexCluster(cluster);
     change();
-    this.#indexCluster(cluster);
+    if (this.#indexed) this.#indexCluster(cluster);
   }
 
   /** Clusters sharing an exactly-matched word with the line, oldest first. */
   candidates(masked: readonly string[]): Cluster[] {
     if (this.members.length <= SCAN_LIMIT) return this.members.filter((c) => sharesExactWord(c, masked));
+    if (!this.#indexed) {
+      this.#indexed = true;
+      for (const c of this.members) this.#indexCluster(c);
+    }
     const found = new Set<Cluster>(this.#open);
     for (let i = 0; i < masked.length; i++) {
       const hits = this.#index.get(key(i, masked[i] as string));

@@ -12,9 +12,9 @@
 import type { MaskRule } from "./config.ts";
 import { PLACEHOLDER } from "./config.ts";
 import { digitBlind, hasDigit, mayMatchOf, replaceOf } from "./fastmask.ts";
-import { hashWord } from "./hash.ts";
+import { hashRegion, hashWord, looseHash } from "./hash.ts";
 import { isListItem } from "./pattern.ts";
-import { CHANGED, LIST_ITEM, shapeHash, shapeOf, WordMemo } from "./wordmemo.ts";
+import { CHANGED, LIST_ITEM, WordMemo } from "./wordmemo.ts";
 
 /** A part of the message a line mask replaced: [start, end) in the message, and its replacement. */
 export interface MaskSpan {
@@ -28,6 +28,8 @@ const WORD_BITS = 20;
 const LINE_BITS = 10;
 /** Set for `<`, so a word that could hold a placeholder (a list item) is always looked up. */
 const HOLE_BIT = 1 << 30;
+/** Set for ASCII digits (the sign bit, so `bits < 0` tells a word holding one). */
+export const DIGIT_BIT = 1 << 31;
 const SPACE = /\s/;
 
 export class Masker {
@@ -61,6 +63,8 @@ export class Masker {
   masked = "";
   maskedHash = 0;
   maskedFlags = 0;
+  /** How many lines the scanner may keep by digit shape (lineshape.ts): 0 unless every mask is digit-blind. */
+  readonly shapeLimit: number;
 
   constructor(masks: readonly MaskRule[], cacheSize: number) {
     for (const mask of masks) {
@@ -79,10 +83,12 @@ export class Masker {
     this.#always = this.#wordBits.includes(0);
     this.#wordMask = this.#wordBits.reduce((a, b) => a | b, HOLE_BIT);
     this.asciiBits[PLACEHOLDER.charCodeAt(0)] = HOLE_BIT;
+    for (let c = 48; c <= 57; c++) this.asciiBits[c] = DIGIT_BIT;
     this.#setTriggers(this.#wordMasks, this.#wordBits);
     this.#setTriggers(this.#lineMasks, this.#lineBits);
     this.#memo = new WordMemo(cacheSize);
     this.#shapes = cacheSize > 0 && digitBlind(this.#wordMasks) ? new WordMemo(cacheSize) : undefined;
+    this.shapeLimit = cacheSize > 0 && digitBlind(masks) ? cacheSize : 0;
   }
 
   #setTriggers(masks: readonly MaskRule[], bits: readonly number[]): void {
@@ -141,29 +147,31 @@ export class Masker {
   }
 
   /**
-   * Masks the word `text[start, end)`, given its trigger `bits` and `hashWord` hash, into
+   * Masks the word `text[start, end)`, given its trigger `bits` and `looseHash` hash, into
    * `masked`, `maskedHash` and `maskedFlags`; false when no mask can apply (no trigger bits), so
    * the word stays as written and is not a list item.
    */
-  lookup(text: string, start: number, end: number, bits: number, hash: number): boolean {
+  lookup(text: string, start: number, end: number, bits: number, loose: number): boolean {
     if ((bits & this.#wordMask) === 0 && !this.#always) return false;
+    // a word of a known digit shape takes the shape's masked form (the one its own masking would
+    // give, see fastmask.ts `digitBlind`) and is not memoised itself
+    const shapes = this.#shapes;
+    const shape = bits < 0 && shapes !== undefined;
+    if (shape) {
+      const known = shapes.findShape(text, start, end, loose);
+      if (known >= 0) return this.#found(shapes, known);
+    }
+    const hash = bits < 0 ? hashRegion(text, start, end) : loose;
     const memo = this.#memo;
     const slot = memo.find(text, start, end, hash);
     if (slot >= 0) return this.#found(memo, slot);
-    // a new word of a known digit shape takes the shape's masked form and is not memoised itself
-    const shapes = this.#shapes;
-    const shape = shapes === undefined ? 0 : shapeHash(text, start, end);
-    if (shape !== 0) {
-      const known = (shapes as WordMemo).findShape(text, start, end, shape);
-      if (known >= 0) return this.#found(shapes as WordMemo, known);
-    }
     const word = start === 0 && end === text.length ? text : text.slice(start, end);
     const masked = this.#apply(word, bits);
     const changed = masked !== word;
     const maskedHash = changed ? hashWord(masked) : hash;
     const flags = (changed ? CHANGED : 0) | (isListItem(masked) ? LIST_ITEM : 0);
     memo.insert(hash, word, masked, maskedHash, flags);
-    if (shape !== 0 && !hasDigit(masked)) (shapes as WordMemo).insert(shape, shapeOf(word), masked, maskedHash, flags);
+    if (shape && !hasDigit(masked)) shapes.insert(loose, word, masked, maskedHash, flags);
     this.masked = masked;
     this.maskedHash = maskedHash;
     this.maskedFlags = flags;
@@ -179,7 +187,7 @@ export class Masker {
 
   /** The word with every word mask applied in order. */
   maskWord(word: string): string {
-    return this.lookup(word, 0, word.length, this.bitsOf(word), hashWord(word)) ? this.masked : word;
+    return this.lookup(word, 0, word.length, this.bitsOf(word), looseHash(word, 0, word.length)) ? this.masked : word;
   }
 
   #apply(word: string, bits: number): string {

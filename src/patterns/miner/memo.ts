@@ -60,10 +60,10 @@ export class LineMemo {
  */
 export class ExactLineMemo {
   #index = new Map<string, number>();
-  #gens = new Int32Array(64);
-  #ids = new Int32Array(64);
-  #offsets = new Int32Array(64);
-  #counts = new Int32Array(64);
+  #gens = new Int32Array(1024);
+  #ids = new Int32Array(1024);
+  #offsets = new Int32Array(1024);
+  #counts = new Int32Array(1024);
   #pool: string[] = [];
   readonly #limit: number;
   /** The line `find` last looked up, and its index then (`set` usually follows for the same line). */

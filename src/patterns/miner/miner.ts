@@ -7,7 +7,7 @@
 // resolve to the surviving cluster and its final template.
 
 import type { Cluster } from "./cluster.ts";
-import { accepts, acceptsAt, newCluster, paramsOf, subsumes, templateString, widen } from "./cluster.ts";
+import { accepts, acceptsAt, newCluster, paramsOf, subsumes, templateString, widen, wordList } from "./cluster.ts";
 import type { MinerConfig } from "./config.ts";
 import { extractMessage, mayBeStructured } from "./extract.ts";
 import { Group } from "./group.ts";
@@ -104,7 +104,7 @@ export class Miner {
         id: c.id,
         template: templateString(c),
         count: c.count,
-        sampleParams: paramsOf(c, { word: (i) => c.sampleWords[i] ?? "" }),
+        sampleParams: paramsOf(c, wordList(c.sampleWords)),
       }));
   }
 
@@ -117,6 +117,22 @@ export class Miner {
   }
 
   #assign(scan: Scanner): Cluster {
+    // a line of a kept shape has the masked words of the line kept, so joins the same cluster
+    // within a generation, as #lineCache would tell
+    const shape = scan.shape;
+    if (shape !== undefined && shape.gen === this.#gen) {
+      const known = this.#clusters.get(shape.id);
+      if (known !== undefined) return known;
+    }
+    const cluster = this.#assignMasked(scan);
+    if (shape !== undefined) {
+      shape.gen = this.#gen;
+      shape.id = cluster.id;
+    }
+    return cluster;
+  }
+
+  #assignMasked(scan: Scanner): Cluster {
     const cachedId = this.#lineCache.get(scan);
     if (cachedId !== undefined) {
       const cached = this.#resolve(cachedId);

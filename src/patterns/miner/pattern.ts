@@ -23,26 +23,31 @@ export function capturePieces(pieces: readonly string[], value: string): string[
 
 /** Pushes the values of the holes to `out` and returns true, or leaves `out` and returns false. */
 export function captureInto(pieces: readonly string[], value: string, out: string[]): boolean {
+  return captureRegion(pieces, value, 0, value.length, out);
+}
+
+/** `captureInto` for the value `text[start, end)`, without slicing it out first. */
+export function captureRegion(pieces: readonly string[], text: string, start: number, end: number, out: string[]) {
   const first = pieces[0] ?? "";
   const last = pieces[pieces.length - 1] ?? "";
-  if (pieces.length === 1) return first === value;
-  if (!value.startsWith(first) || value.length < first.length + last.length || !value.endsWith(last)) {
+  if (pieces.length === 1) return end - start === first.length && text.startsWith(first, start);
+  if (!text.startsWith(first, start) || end - start < first.length + last.length || !text.endsWith(last, end)) {
     return false;
   }
-  const end = value.length - last.length;
+  const stop = end - last.length;
   const from = out.length;
-  let pos = first.length;
+  let pos = start + first.length;
   for (let k = 1; k < pieces.length - 1; k++) {
     const piece = pieces[k] ?? "";
-    const at = value.indexOf(piece, pos);
-    if (at < 0 || at + piece.length > end) {
+    const at = text.indexOf(piece, pos);
+    if (at < 0 || at + piece.length > stop) {
       out.length = from;
       return false;
     }
-    out.push(value.slice(pos, at));
+    out.push(text.slice(pos, at));
     pos = at + piece.length;
   }
-  out.push(value.slice(pos, end));
+  out.push(text.slice(pos, stop));
   return true;
 }
 

@@ -6,9 +6,12 @@
 // the masked line. A line that matches a memoised one is then mined without building any of it.
 
 import { isSpace, regionEquals, trimmed } from "./chars.ts";
-import { FNV_OFFSET, FNV_PRIME, finish, hashWord, mix } from "./hash.ts";
+import { hasDigit } from "./fastmask.ts";
+import { FNV_OFFSET, FNV_PRIME, finish, hashRegion, hashWord, mix, shapeKey } from "./hash.ts";
+import type { LineShape } from "./lineshape.ts";
+import { LineShapes } from "./lineshape.ts";
 import type { Masker, MaskSpan } from "./mask.ts";
-import { isListItem } from "./pattern.ts";
+import { captureInto, captureRegion, isListItem } from "./pattern.ts";
 import { LIST_ITEM } from "./wordmemo.ts";
 
 export interface Tokens {
@@ -25,6 +28,8 @@ export interface Tokens {
 /** Read access to the words of a line, by position. */
 export interface Words {
   word(i: number): string;
+  /** `captureInto(pieces, word(i), out)` (pattern.ts). */
+  capture(i: number, pieces: readonly string[], out: string[]): boolean;
 }
 
 export class Scanner implements Words {
@@ -41,22 +46,52 @@ export class Scanner implements Words {
   readonly #masker: Masker;
   /** Whether a run of like values (`blk_<*> blk_<*>`) becomes one word (see MinerConfig). */
   readonly #collapse: boolean;
+  /** Splits of earlier lines by digit shape, when the masks allow it (see lineshape.ts). */
+  readonly #shapes: LineShapes | undefined;
+  /** The kept split the last line took or was kept as, if any. */
+  shape: LineShape | undefined = undefined;
+  /** Whether the last read masked every word holding a digit to a form without one. */
+  #digitFree = false;
 
   constructor(masker: Masker, collapseRepeats: boolean) {
     this.#masker = masker;
     this.#collapse = collapseRepeats;
+    this.#shapes = masker.shapeLimit > 0 ? new LineShapes(masker.shapeLimit) : undefined;
   }
 
   /** Tokenizes `line` (trimmed) with the masker's line spans kept inside single words. */
   scan(line: string): this {
     const text = trimmed(line);
     this.text = text;
+    const shapes = this.#shapes;
+    const key = shapes === undefined ? 0 : shapeKey(text);
+    const known = shapes?.find(text, key);
+    this.shape = known;
+    if (known !== undefined) {
+      this.#restore(known);
+      return this;
+    }
     // Line masks run only when the line holds their triggers, which the first read collects;
     // a line they find spans in is read again around them.
     const bits = this.#read(text, NO_SPANS);
     const spans = this.#masker.lineSpans(text, bits);
     if (spans.length > 0) this.#read(text, spans);
+    else if (shapes !== undefined && this.#digitFree) {
+      this.shape = shapes.insert(text, key, this.count, this.#starts, this.#ends, this.#masked, this.hash);
+    }
     return this;
+  }
+
+  /** Takes the split of an earlier line of the same shape. */
+  #restore(known: LineShape): void {
+    const n = known.count;
+    while (this.#starts.length < n) this.#grow();
+    this.#starts.set(known.starts);
+    this.#ends.set(known.ends);
+    const masked = this.#masked;
+    for (let k = 0; k < n; k++) masked[k] = known.masked[k];
+    this.count = n;
+    this.hash = known.hash;
   }
 
   /** Reads the words of `text` around `spans`; returns the trigger bits of all its characters. */
@@ -72,6 +107,7 @@ export class Scanner implements Words {
     let spanAt = spans.length > 0 ? (spans[0] as MaskSpan).start : -1;
     /** The masked form of the last word when it is a list item, for collapsing repeats. */
     let lastItem: string | undefined;
+    let digitFree = true;
     let i = 0;
     while (i < n) {
       // one word: non-space characters, and any span that starts inside it
@@ -89,12 +125,15 @@ export class Scanner implements Words {
         const c = text.charCodeAt(i);
         if (c < 128) {
           if (c === 32 || (c >= 9 && c <= 13)) break;
-          bits |= ascii[c] as number;
+          const b = ascii[c] as number;
+          bits |= b;
+          // a digit (DIGIT_BIT, the sign bit) is hashed as `1`: see hash.ts `looseHash`
+          wordHash = Math.imul(wordHash ^ (b < 0 ? 49 : c), FNV_PRIME);
         } else {
           if (isSpace(c)) break;
           bits |= masker.otherBits(c);
+          wordHash = Math.imul(wordHash ^ c, FNV_PRIME);
         }
-        wordHash = Math.imul(wordHash ^ c, FNV_PRIME);
         i++;
       }
       let out: string | undefined;
@@ -109,7 +148,10 @@ export class Scanner implements Words {
           item = (flags & LIST_ITEM) !== 0;
           if (flags !== 0) out = masker.masked;
           wordHash = masker.maskedHash;
+        } else if (bits < 0) {
+          wordHash = hashRegion(text, start, i);
         }
+        if (bits < 0 && (out === undefined || hasDigit(out))) digitFree = false;
       }
       if (item && this.#collapse && out === lastItem) {
         this.#ends[count - 1] = i;
@@ -127,12 +169,18 @@ export class Scanner implements Words {
     }
     this.count = count;
     this.hash = finish(hash, count);
+    this.#digitFree = digitFree;
     return lineBits;
   }
 
   /** Word i as written (a collapsed run spans its words and the spaces between them). */
   word(i: number): string {
     return i < this.count ? this.text.slice(this.#starts[i], this.#ends[i]) : "";
+  }
+
+  capture(i: number, pieces: readonly string[], out: string[]): boolean {
+    if (i >= this.count) return captureInto(pieces, "", out);
+    return captureRegion(pieces, this.text, this.#starts[i] as number, this.#ends[i] as number, out);
   }
 
   /** Whether the masked words are exactly `words`. */

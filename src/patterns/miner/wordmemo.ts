@@ -5,10 +5,9 @@
 //
 // The same table keyed by a word's digit shape (`shapeOf`: `blk_123` → `blk_111`) lets the masker
 // give a new word the masked form of an earlier word of the same shape (see fastmask.ts
-// `digitBlind`), checked character by character against the shape as well.
+// `digitBlind`): it holds that earlier word, checked character by character by shape.
 
 import { regionEquals } from "./chars.ts";
-import { FNV_OFFSET, FNV_PRIME } from "./hash.ts";
 
 const MIN_SLOTS = 256;
 export const CHANGED = 1;
@@ -42,7 +41,7 @@ export class WordMemo {
     }
   }
 
-  /** The slot of the shape (`shapeOf`) of `text[start, end)` (`shapeHash` = `key`), or -1. */
+  /** The slot of a word of the shape (`shapeOf`) of `text[start, end)` (`looseHash` = `key`), or -1. */
   findShape(text: string, start: number, end: number, key: number): number {
     const words = this.#words;
     const keys = this.#keys;
@@ -117,13 +116,6 @@ function empty(n: number): Array<string | undefined> {
   return new Array<string | undefined>(n).fill(undefined);
 }
 
-/** The code of `text[i]` in the shape of a word ending at `end`: digits are `1`, but a `0` before `x`. */
-function shapeCode(text: string, i: number, end: number): number {
-  const c = text.charCodeAt(i);
-  if (c < 48 || c > 57) return c;
-  return c === 48 && i + 1 < end && (text.charCodeAt(i + 1) | 32) === 120 ? 48 : 49;
-}
-
 /** The word with every digit written `1`, but a `0` before `x` or `X`. */
 export function shapeOf(word: string): string {
   SHAPE.lastIndex = 0;
@@ -132,29 +124,16 @@ export function shapeOf(word: string): string {
 
 const SHAPE = /0(?![xX])|[1-9]/g;
 
-/** `hashWord(shapeOf(text.slice(start, end)))`, without building it; 0 when it has no digit. */
-export function shapeHash(text: string, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  let digits = false;
-  for (let i = start; i < end; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      digits = true;
-      c = shapeCode(text, i, end);
-    }
-    h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  return digits ? h : 0;
-}
-
-/** Whether `shape` is the shape of `text[start, end)` (of the same length). */
-function sameShape(text: string, start: number, end: number, shape: string): boolean {
+/** Whether `text[start, end)` has the digit shape (`shapeOf`) of `other`, of the same length. */
+export function sameShape(text: string, start: number, end: number, other: string): boolean {
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    const s = shape.charCodeAt(i - start);
-    // equal letters and punctuation, and a 1 (its own shape), need nothing more
-    if ((c === s && c !== 48) || shapeCode(text, i, end) === s) continue;
-    return false;
+    const d = other.charCodeAt(i - start);
+    // equal characters have equal shapes when what follows does (checked next); different ones
+    // must be digits, and not a `0` against another digit before an `x`
+    if (c === d) continue;
+    if (c < 48 || c > 57 || d < 48 || d > 57) return false;
+    if ((c === 48 || d === 48) && i + 1 < end && (text.charCodeAt(i + 1) | 32) === 120) return false;
   }
   return true;
 }
