@@ -50,8 +50,11 @@ export class Scanner implements Words {
   readonly #shapes: LineShapes | undefined;
   /** The kept split the last line took or was kept as, if any. */
   shape: LineShape | undefined = undefined;
-  /** Whether the last read masked every word holding a digit to a form without one. */
-  #digitFree = false;
+  /**
+   * Bounds (start, end pairs) of the words holding a digit the last read did not mask to a form
+   * without one: a line of its shape shares its split only when it has those words as written.
+   */
+  #pins: number[] = [];
 
   constructor(masker: Masker, collapseRepeats: boolean) {
     this.#masker = masker;
@@ -64,8 +67,15 @@ export class Scanner implements Words {
     const text = trimmed(line);
     this.text = text;
     const shapes = this.#shapes;
-    const key = shapes === undefined ? 0 : shapeKey(text);
-    const known = shapes?.find(text, key);
+    let key = 0;
+    let known: LineShape | undefined;
+    if (shapes !== undefined) {
+      known = shapes.recent(text);
+      if (known === undefined) {
+        key = shapeKey(text);
+        known = shapes.find(text, key);
+      }
+    }
     this.shape = known;
     if (known !== undefined) {
       this.#restore(known);
@@ -76,8 +86,8 @@ export class Scanner implements Words {
     const bits = this.#read(text, NO_SPANS);
     const spans = this.#masker.lineSpans(text, bits);
     if (spans.length > 0) this.#read(text, spans);
-    else if (shapes !== undefined && this.#digitFree) {
-      this.shape = shapes.insert(text, key, this.count, this.#starts, this.#ends, this.#masked, this.hash);
+    else if (shapes !== undefined) {
+      this.shape = shapes.insert(text, key, this.count, this.#starts, this.#ends, this.#masked, this.hash, this.#pins);
     }
     return this;
   }
@@ -107,7 +117,8 @@ export class Scanner implements Words {
     let spanAt = spans.length > 0 ? (spans[0] as MaskSpan).start : -1;
     /** The masked form of the last word when it is a list item, for collapsing repeats. */
     let lastItem: string | undefined;
-    let digitFree = true;
+    const pins = this.#pins;
+    pins.length = 0;
     let i = 0;
     while (i < n) {
       // one word: non-space characters, and any span that starts inside it
@@ -151,7 +162,7 @@ export class Scanner implements Words {
         } else if (bits < 0) {
           wordHash = hashRegion(text, start, i);
         }
-        if (bits < 0 && (out === undefined || hasDigit(out))) digitFree = false;
+        if (bits < 0 && (out === undefined || hasDigit(out))) pins.push(start, i);
       }
       if (item && this.#collapse && out === lastItem) {
         this.#ends[count - 1] = i;
@@ -169,7 +180,6 @@ export class Scanner implements Words {
     }
     this.count = count;
     this.hash = finish(hash, count);
-    this.#digitFree = digitFree;
     return lineBits;
   }
 
