@@ -6,15 +6,24 @@ import type { MinerState } from "./miner.ts";
 
 export const SNAPSHOT_VERSION = 1;
 
-export interface ClusterSnapshot {
-  id: number;
-  tokens: string[];
-  seps: string[];
-  free: boolean[];
-  count: number;
-  sampleWords: string[];
-  merged: number[];
-  lastSeen: number;
+/** The persisted part of a cluster (memoised template and hole positions are rebuilt on restore). */
+export type ClusterSnapshot = Pick<
+  Cluster,
+  "id" | "tokens" | "seps" | "free" | "count" | "sampleWords" | "merged" | "lastSeen"
+>;
+
+/** A deep copy of a cluster's persisted fields, used in both directions. */
+function copyPersisted(c: ClusterSnapshot): ClusterSnapshot {
+  return {
+    id: c.id,
+    tokens: [...c.tokens],
+    seps: [...c.seps],
+    free: [...c.free],
+    count: c.count,
+    sampleWords: [...c.sampleWords],
+    merged: [...c.merged],
+    lastSeen: c.lastSeen,
+  };
 }
 
 export interface MinerSnapshot {
@@ -36,16 +45,7 @@ export function toSnapshot(state: MinerState): MinerSnapshot {
     version: SNAPSHOT_VERSION,
     nextId: state.nextId,
     tick: state.tick,
-    clusters: state.clusters.map((c) => ({
-      id: c.id,
-      tokens: [...c.tokens],
-      seps: [...c.seps],
-      free: [...c.free],
-      count: c.count,
-      sampleWords: [...c.sampleWords],
-      merged: [...c.merged],
-      lastSeen: c.lastSeen,
-    })),
+    clusters: state.clusters.map(copyPersisted),
   };
 }
 
@@ -58,14 +58,7 @@ export function fromSnapshot(snapshot: MinerSnapshot): MinerState {
       throw new Error(`malformed miner snapshot: cluster ${c.id}`);
     }
     return {
-      id: c.id,
-      tokens: [...c.tokens],
-      seps: [...c.seps],
-      free: [...c.free],
-      count: c.count,
-      sampleWords: [...c.sampleWords],
-      merged: [...c.merged],
-      lastSeen: c.lastSeen,
+      ...copyPersisted(c),
       template: undefined,
       holes: undefined,
       older: undefined,
