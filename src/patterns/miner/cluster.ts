@@ -28,13 +28,14 @@ export interface Cluster {
   holes?: Hole[] | undefined;
 }
 
-interface Hole {
+export interface Hole {
   at: number;
   /** The word split at its holes; undefined when the word is just `<*>`. */
   pieces: string[] | undefined;
 }
 
-function holesOf(cluster: Cluster): Hole[] {
+/** The cluster's positions holding a placeholder; the array is never changed (a widened cluster gets a new one). */
+export function holesOf(cluster: Cluster): readonly Hole[] {
   if (cluster.holes !== undefined) return cluster.holes;
   const holes: Hole[] = [];
   cluster.tokens.forEach((t, at) => {
@@ -107,15 +108,16 @@ export function widen(cluster: Cluster, positions: readonly number[], masked: re
 
 /** The parameters a line (its original words) gives to the cluster's template, in order. */
 export function paramsOf(cluster: Cluster, words: Words): string[] {
-  // gathered at the end of a reused array and copied once at their exact count (fewer bytes per
-  // line); the array is emptied only now and then, since emptying it drops its storage
-  const out = scratch;
-  if (out.length > SCRATCH_LIMIT) out.length = 0;
-  const base = out.length;
-  for (const { at, pieces } of holesOf(cluster)) {
+  return paramsAt(holesOf(cluster), words);
+}
+
+/** The parameters a line (its original words) gives to a template with these holes, in order. */
+export function paramsAt(holes: readonly Hole[], words: Words): string[] {
+  const out: string[] = [];
+  for (const { at, pieces } of holes) {
     if (pieces === undefined || !words.capture(at, pieces, out)) out.push(words.word(at));
   }
-  return out.slice(base);
+  return out;
 }
 
 /** `Words` over a list of words. */
@@ -125,7 +127,3 @@ export function wordList(list: readonly string[]): Words {
     capture: (i, pieces, out) => captureInto(pieces, list[i] ?? "", out),
   };
 }
-
-const SCRATCH_LIMIT = 4096;
-
-const scratch: string[] = [];

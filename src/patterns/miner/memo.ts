@@ -51,20 +51,16 @@ export class LineMemo {
 }
 
 /**
- * Raw line → what it mined to: exact repeats skip extraction, scanning and masking. An entry
- * holds only while the miner's generation (bumped whenever a template changes or a cluster
- * goes) is the one it was stored in, when the line would certainly join the same cluster with
- * the same parameters. Only plain lines are kept (no fields to hand back). Entries are kept in
- * parallel arrays (line → index, parameters in one pool) rather than an object each, which the
- * garbage collector would have to copy. Emptied when full.
+ * Raw line → the cluster it joined: exact repeats skip extraction, scanning and masking. An entry
+ * holds only while the miner's generation (bumped whenever a template changes or a cluster goes)
+ * is the one it was stored in, when the line would certainly join the same cluster. Only plain
+ * lines are kept (no fields to hand back). Entries are kept in parallel arrays (line → index)
+ * rather than an object each, which the garbage collector would have to copy. Emptied when full.
  */
 export class ExactLineMemo {
   #index = new Map<string, number>();
   #gens = new Int32Array(1024);
   #ids = new Int32Array(1024);
-  #offsets = new Int32Array(1024);
-  #counts = new Int32Array(1024);
-  #pool: string[] = [];
   readonly #limit: number;
   /** The line `find` last looked up, and its index then (`set` usually follows for the same line). */
   #lastLine: string | undefined;
@@ -75,54 +71,31 @@ export class ExactLineMemo {
     this.#limit = Math.max(0, limit);
   }
 
-  /** The entry of `line` stored in generation `gen`, or -1. */
+  /** The cluster id `line` was stored with in generation `gen`, or -1. */
   find(line: string, gen: number): number {
     const k = this.#index.get(line);
     this.#lastLine = line;
     this.#lastIndex = k;
-    return k !== undefined && this.#gens[k] === gen ? k : -1;
+    return k !== undefined && this.#gens[k] === gen ? (this.#ids[k] as number) : -1;
   }
 
-  /** The cluster id of entry `k`. */
-  id(k: number): number {
-    return this.#ids[k] as number;
-  }
-
-  /** A fresh copy of entry `k`'s parameters. */
-  params(k: number): string[] {
-    const from = this.#offsets[k] as number;
-    return this.#pool.slice(from, from + (this.#counts[k] as number));
-  }
-
-  set(line: string, gen: number, id: number, params: readonly string[]): void {
+  set(line: string, gen: number, id: number): void {
     if (this.#limit === 0) return;
     let k = line === this.#lastLine ? this.#lastIndex : this.#index.get(line);
-    if (k === undefined || params.length > (this.#counts[k] as number)) {
-      if (this.#index.size >= this.#limit || this.#pool.length >= POOL_PER_LINE * this.#limit) {
-        this.#clear();
-        k = undefined;
-      }
-      if (k === undefined) {
-        k = this.#index.size;
-        if (k === this.#ids.length) this.#grow();
-        this.#index.set(line, k);
-      }
-      this.#offsets[k] = this.#pool.length;
-      for (const p of params) this.#pool.push(p);
-    } else {
-      const from = this.#offsets[k] as number;
-      for (let j = 0; j < params.length; j++) this.#pool[from + j] = params[j] as string;
+    if (k === undefined) {
+      if (this.#index.size >= this.#limit) this.#clear();
+      k = this.#index.size;
+      if (k === this.#ids.length) this.#grow();
+      this.#index.set(line, k);
     }
     this.#gens[k] = gen;
     this.#ids[k] = id;
-    this.#counts[k] = params.length;
     this.#lastLine = line;
     this.#lastIndex = k;
   }
 
   #clear(): void {
     this.#index = new Map();
-    this.#pool = [];
     this.#lastLine = undefined;
   }
 
@@ -134,10 +107,5 @@ export class ExactLineMemo {
     };
     this.#gens = grow(this.#gens);
     this.#ids = grow(this.#ids);
-    this.#offsets = grow(this.#offsets);
-    this.#counts = grow(this.#counts);
   }
 }
-
-/** The parameter pool is emptied (with the lines) beyond this many parameters per line held. */
-const POOL_PER_LINE = 16;

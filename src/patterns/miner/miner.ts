@@ -6,8 +6,19 @@
 // Clusters are only ever merged, never split, so a line's cluster id stays valid: merged ids
 // resolve to the surviving cluster and its final template.
 
-import type { Cluster } from "./cluster.ts";
-import { accepts, acceptsAt, newCluster, paramsOf, subsumes, templateString, widen, wordList } from "./cluster.ts";
+import type { Cluster, Hole } from "./cluster.ts";
+import {
+  accepts,
+  acceptsAt,
+  holesOf,
+  newCluster,
+  paramsAt,
+  paramsOf,
+  subsumes,
+  templateString,
+  widen,
+  wordList,
+} from "./cluster.ts";
 import type { MinerConfig } from "./config.ts";
 import { extractMessage, mayBeStructured } from "./extract.ts";
 import { Group } from "./group.ts";
@@ -19,9 +30,54 @@ import { Scanner } from "./tokenize.ts";
 
 export interface MineResult {
   clusterId: number;
+  /** The cluster's template when the line joined it. */
   template: string;
-  params: string[];
+  /** The line's values for the placeholders of `template`, in order (read when first asked for). */
+  readonly params: string[];
   fields?: Record<string, unknown>;
+}
+
+/**
+ * What `add` hands back. The parameters are read from the message only when asked for, against
+ * the template the line joined (its holes, kept), by a scanner of the miner's own: most callers
+ * only want the cluster, and a parameter list per line is work and garbage for nothing then.
+ */
+class Mined implements MineResult {
+  readonly clusterId: number;
+  readonly template: string;
+  fields?: Record<string, unknown>;
+  readonly #message: string;
+  readonly #holes: readonly Hole[];
+  readonly #reader: ParamReader;
+  #params: string[] | undefined;
+
+  constructor(cluster: Cluster, message: string, reader: ParamReader) {
+    this.clusterId = cluster.id;
+    this.template = templateString(cluster);
+    this.#message = message;
+    this.#holes = holesOf(cluster);
+    this.#reader = reader;
+  }
+
+  get params(): string[] {
+    this.#params ??= this.#holes.length === 0 ? [] : this.#reader.read(this.#message, this.#holes);
+    return this.#params;
+  }
+}
+
+/** Reads the parameters of a message against a template's holes, with a scanner of its own. */
+class ParamReader {
+  readonly #config: MinerConfig;
+  #scanner: Scanner | undefined;
+
+  constructor(config: MinerConfig) {
+    this.#config = config;
+  }
+
+  read(message: string, holes: readonly Hole[]): string[] {
+    this.#scanner ??= new Scanner(new Masker(this.#config.masks, this.#config.cacheSize), this.#config.collapseRepeats);
+    return paramsAt(holes, this.#scanner.scan(message));
+  }
 }
 
 export interface ClusterInfo {
@@ -54,6 +110,7 @@ export class Miner {
   readonly #exact: ExactLineMemo;
   /** Bumped whenever a template changes or a cluster goes (when #lineCache is cleared). */
   #gen = 0;
+  readonly #reader: ParamReader;
   #nextId = 1;
   #tick = 0;
 
@@ -62,31 +119,30 @@ export class Miner {
     this.#scanner = new Scanner(new Masker(config.masks, config.cacheSize), config.collapseRepeats);
     this.#lineCache = new LineMemo(config.cacheSize);
     this.#exact = new ExactLineMemo(config.cacheSize);
+    this.#reader = new ParamReader(config);
     if (state !== undefined) this.#load(state);
   }
 
   add(line: string): MineResult {
-    const hit = this.#exact.find(line, this.#gen);
-    const cached = hit < 0 ? undefined : this.#clusters.get(this.#exact.id(hit));
-    if (cached !== undefined) return this.#joined(cached, this.#exact.params(hit));
+    const id = this.#exact.find(line, this.#gen);
+    const cached = id < 0 ? undefined : this.#clusters.get(id);
+    if (cached !== undefined) return this.#joined(cached, line);
     let message = line;
     let fields: Record<string, unknown> | undefined;
     if (mayBeStructured(line)) ({ message, fields } = extractMessage(line, this.config.messageKeys));
-    const scan = this.#scanner.scan(message);
-    const cluster = this.#assign(scan);
-    const params = paramsOf(cluster, scan);
-    if (fields === undefined) this.#exact.set(line, this.#gen, cluster.id, params);
-    const result = this.#joined(cluster, params);
+    const cluster = this.#assign(this.#scanner.scan(message));
+    if (fields === undefined) this.#exact.set(line, this.#gen, cluster.id);
+    const result = this.#joined(cluster, message);
     if (fields !== undefined) result.fields = fields;
     return result;
   }
 
   /** Counts a line into `cluster` and evicts beyond the limit. */
-  #joined(cluster: Cluster, params: string[]): MineResult {
+  #joined(cluster: Cluster, message: string): MineResult {
     cluster.count++;
     cluster.lastSeen = ++this.#tick;
     this.#clusters.touch(cluster);
-    const result: MineResult = { clusterId: cluster.id, template: templateString(cluster), params };
+    const result = new Mined(cluster, message, this.#reader);
     if (this.#clusters.size > this.config.maxClusters) this.#evictOldest();
     return result;
   }
