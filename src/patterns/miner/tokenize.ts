@@ -35,10 +35,13 @@ export interface Words {
 export class Scanner implements Words {
   /** The trimmed message last scanned. */
   text = "";
-  /** Words (after collapsing repeats). */
-  count = 0;
-  /** Hash of the masked words; equals `hashWords(tokens().masked)`. */
-  hash = 0;
+  #count = 0;
+  #hash = 0;
+  /**
+   * The kept split the last line matched, not copied into the buffers yet: a line whose cluster
+   * the miner knows from its shape needs none of it, so it is copied only when asked for.
+   */
+  #pending: LineShape | undefined = undefined;
   #starts = new Int32Array(64);
   #ends = new Int32Array(64);
   /** The masked word at i, or undefined when masking left the word as written. */
@@ -62,10 +65,23 @@ export class Scanner implements Words {
     this.#shapes = masker.shapeLimit > 0 ? new LineShapes(masker.shapeLimit) : undefined;
   }
 
+  /** Words (after collapsing repeats). */
+  get count(): number {
+    if (this.#pending !== undefined) this.#restore();
+    return this.#count;
+  }
+
+  /** Hash of the masked words; equals `hashWords(tokens().masked)`. */
+  get hash(): number {
+    if (this.#pending !== undefined) this.#restore();
+    return this.#hash;
+  }
+
   /** Tokenizes `line` (trimmed) with the masker's line spans kept inside single words. */
   scan(line: string): this {
     const text = trimmed(line);
     this.text = text;
+    this.#pending = undefined;
     const shapes = this.#shapes;
     let key = 0;
     let known: LineShape | undefined;
@@ -78,7 +94,7 @@ export class Scanner implements Words {
     }
     this.shape = known;
     if (known !== undefined) {
-      this.#restore(known);
+      this.#pending = known;
       return this;
     }
     // Line masks run only when the line holds their triggers, which the first read collects;
@@ -87,21 +103,23 @@ export class Scanner implements Words {
     const spans = this.#masker.lineSpans(text, bits);
     if (spans.length > 0) this.#read(text, spans);
     else if (shapes !== undefined) {
-      this.shape = shapes.insert(text, key, this.count, this.#starts, this.#ends, this.#masked, this.hash, this.#pins);
+      this.shape = shapes.insert(text, key, this.#count, this.#starts, this.#ends, this.#masked, this.#hash, this.#pins);
     }
     return this;
   }
 
-  /** Takes the split of an earlier line of the same shape. */
-  #restore(known: LineShape): void {
+  /** Takes the pending split of an earlier line of the same shape. */
+  #restore(): void {
+    const known = this.#pending as LineShape;
+    this.#pending = undefined;
     const n = known.count;
     while (this.#starts.length < n) this.#grow();
     this.#starts.set(known.starts);
     this.#ends.set(known.ends);
     const masked = this.#masked;
     for (let k = 0; k < n; k++) masked[k] = known.masked[k];
-    this.count = n;
-    this.hash = known.hash;
+    this.#count = n;
+    this.#hash = known.hash;
   }
 
   /** Reads the words of `text` around `spans`; returns the trigger bits of all its characters. */
@@ -178,18 +196,20 @@ export class Scanner implements Words {
       lineBits |= bits;
       while (i < n && isSpace(text.charCodeAt(i))) i++;
     }
-    this.count = count;
-    this.hash = finish(hash, count);
+    this.#count = count;
+    this.#hash = finish(hash, count);
     return lineBits;
   }
 
   /** Word i as written (a collapsed run spans its words and the spaces between them). */
   word(i: number): string {
-    return i < this.count ? this.text.slice(this.#starts[i], this.#ends[i]) : "";
+    if (this.#pending !== undefined) this.#restore();
+    return i < this.#count ? this.text.slice(this.#starts[i], this.#ends[i]) : "";
   }
 
   capture(i: number, pieces: readonly string[], out: string[]): boolean {
-    if (i >= this.count) return captureInto(pieces, "", out);
+    if (this.#pending !== undefined) this.#restore();
+    if (i >= this.#count) return captureInto(pieces, "", out);
     return captureRegion(pieces, this.text, this.#starts[i] as number, this.#ends[i] as number, out);
   }
 
@@ -221,7 +241,7 @@ export class Scanner implements Words {
       masked[k] = this.#masked[k] ?? w;
       if (k > 0) seps[k - 1] = this.text.slice(this.#ends[k - 1], this.#starts[k]);
     }
-    return { words, masked, seps, hash: this.hash };
+    return { words, masked, seps, hash: this.#hash };
   }
 
   #grow(): void {
