@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const input = createReadStream(file, { encoding: "utf8" });
   input.on("error", (error) => fail(`cannot read ${file}: ${error.message}`));
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) ids.push(miner.add(line).clusterId);
+  for await (const line of lines) ids.push(miner.train(line));
 
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(0);

@@ -338,7 +338,7 @@ export interface LearnLine {
 export function learnNewLines(store: LearnedStore, learned: LearnedMiner, lines: readonly LearnLine[]): number {
   const fresh = lines.filter((l) => l.ts > learned.watermark).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   if (fresh.length === 0) return 0;
-  for (const l of fresh) learned.miner.add(l.message);
+  for (const l of fresh) learned.miner.train(l.message);
   learned.watermark = fresh.at(-1)!.ts;
   store.touch(learned);
   return fresh.length;

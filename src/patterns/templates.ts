@@ -91,7 +91,7 @@ export function templateStats(
 ): TemplateStats[] {
   const exampleCount = options.examples ?? 3;
   const topValues = options.topValues ?? 3;
-  for (const l of lines) scratch.add(l.message);
+  for (const l of lines) scratch.train(l.message);
   const mined = lines.map((l) => scratch.add(l.message));
   const groups = new Map<string, Acc>();
   lines.forEach((l, i) => {

@@ -94,6 +94,17 @@ describe("clustering", () => {
     expect(miner.add("login user=bob from web 10.0.0.2").params).toEqual(["bob", "10.0.0.2"]);
   });
 
+  it("trains a line exactly as add mines it, handing back only the cluster id", () => {
+    const lines = sampleLines(2000);
+    const added = createMiner({ maxClusters: 40 });
+    const trained = createMiner({ maxClusters: 40 });
+    for (const line of [...lines, '{"msg":"user 7 logged in","level":"info"}', "level=warn msg=slow took=3s"]) {
+      expect(trained.train(line)).toBe(added.add(line).clusterId);
+    }
+    expect(trained.snapshot()).toEqual(added.snapshot());
+    expect(trained.clusters()).toEqual(added.clusters());
+  });
+
   it("mines a list of like values of any length as one parameter", () => {
     const miner = createMiner();
     const one = miner.add("ask 10.0.0.1:50010 to delete  blk_1");

@@ -20,6 +20,8 @@ export { splitPunctuation } from "./tokenize.ts";
 export interface TemplateMiner {
   /** Mines one line: the cluster it joined, that cluster's current template, the line's parameters. */
   add(line: string): MineResult;
+  /** Mines one line exactly as `add` does, handing back only the id of the cluster it joined. */
+  train(line: string): number;
   /** The current template of a cluster; ids of merged clusters resolve to the survivor. */
   templateOf(clusterId: number): string | undefined;
   /** Live clusters, most frequent first. */
@@ -31,6 +33,7 @@ export interface TemplateMiner {
 function wrap(miner: Miner): TemplateMiner {
   return {
     add: (line) => miner.add(line),
+    train: (line) => miner.train(line),
     templateOf: (id) => miner.templateOf(id),
     clusters: () => miner.clusters(),
     snapshot: () => toSnapshot(miner.state()),

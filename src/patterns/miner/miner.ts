@@ -111,6 +111,9 @@ export class Miner {
   /** Bumped whenever a template changes or a cluster goes (when #lineCache is cleared). */
   #gen = 0;
   readonly #reader: ParamReader;
+  /** The message and fields of the line `#mine` last mined. */
+  #message = "";
+  #fields: Record<string, unknown> | undefined = undefined;
   #nextId = 1;
   #tick = 0;
 
@@ -124,27 +127,41 @@ export class Miner {
   }
 
   add(line: string): MineResult {
-    const id = this.#exact.find(line, this.#gen);
-    const cached = id < 0 ? undefined : this.#clusters.get(id);
-    if (cached !== undefined) return this.#joined(cached, line);
-    let message = line;
-    let fields: Record<string, unknown> | undefined;
-    if (mayBeStructured(line)) ({ message, fields } = extractMessage(line, this.config.messageKeys));
-    const cluster = this.#assign(this.#scanner.scan(message));
-    if (fields === undefined) this.#exact.set(line, this.#gen, cluster.id);
-    const result = this.#joined(cluster, message);
-    if (fields !== undefined) result.fields = fields;
+    const cluster = this.#mine(line);
+    const result = new Mined(cluster, this.#message, this.#reader);
+    if (this.#fields !== undefined) result.fields = this.#fields;
     return result;
   }
 
+  /** Mines one line like `add`, but hands back only the id of the cluster it joined. */
+  train(line: string): number {
+    return this.#mine(line).id;
+  }
+
+  /** Mines one line into its cluster; leaves its message and fields in #message and #fields. */
+  #mine(line: string): Cluster {
+    this.#message = line;
+    this.#fields = undefined;
+    const id = this.#exact.find(line, this.#gen);
+    const cached = id < 0 ? undefined : this.#clusters.get(id);
+    if (cached !== undefined) return this.#joined(cached);
+    if (mayBeStructured(line)) {
+      const { message, fields } = extractMessage(line, this.config.messageKeys);
+      this.#message = message;
+      this.#fields = fields;
+    }
+    const cluster = this.#assign(this.#scanner.scan(this.#message));
+    if (this.#fields === undefined) this.#exact.set(line, this.#gen, cluster.id);
+    return this.#joined(cluster);
+  }
+
   /** Counts a line into `cluster` and evicts beyond the limit. */
-  #joined(cluster: Cluster, message: string): MineResult {
+  #joined(cluster: Cluster): Cluster {
     cluster.count++;
     cluster.lastSeen = ++this.#tick;
     this.#clusters.touch(cluster);
-    const result = new Mined(cluster, message, this.#reader);
     if (this.#clusters.size > this.config.maxClusters) this.#evictOldest();
-    return result;
+    return cluster;
   }
 
   templateOf(clusterId: number): string | undefined {
