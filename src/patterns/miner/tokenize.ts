@@ -103,7 +103,16 @@ export class Scanner implements Words {
     const spans = this.#masker.lineSpans(text, bits);
     if (spans.length > 0) this.#read(text, spans);
     else if (shapes !== undefined) {
-      this.shape = shapes.insert(text, key, this.#count, this.#starts, this.#ends, this.#masked, this.#hash, this.#pins);
+      this.shape = shapes.insert(
+        text,
+        key,
+        this.#count,
+        this.#starts,
+        this.#ends,
+        this.#masked,
+        this.#hash,
+        this.#pins,
+      );
     }
     return this;
   }
