@@ -176,7 +176,7 @@ export async function run(log: (message: string) => void): Promise<BenchReport> 
       `On these lines Drain skipped ${skipped} of ${lineCount} lines (too few/many tokens or too long: no pattern; they cost it only tokenizing, which flatters its lines/s) and evicted ${evicted} clusters${evicted === 0 ? ", so MaxClusters did not affect the results" : ""}. "All lines" scores a skipped line as its own text (a template without parameters); the "lines Drain trained" rows score both sides on the other lines only.`,
       "Drain puts <_> (scored as <*>) in place of a whole punctuation-delimited token, so Loghub templates that keep part of a token (blk_<*>, /<*>, <*>ms) can never match its PA exactly; GA is the fairer quality comparison.",
       "One instance per dataset (one stream) for both; Loki's pattern ingester also splits a stream by detected level, which is not done here.",
-      "Timing covers training only (add / Train), not reading or writing; Drain's is measured by the harness in Go, ours in this Node process.",
+      "Timing covers training only (our train, Drain's Train), not reading or writing; Drain's is measured by the harness in Go, ours in this Node process.",
     ];
 
     const runRow = (label: string, lines: number, ns: number[]) => [
