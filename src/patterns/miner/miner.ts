@@ -65,17 +65,22 @@ class Mined implements MineResult {
   }
 }
 
-/** Reads the parameters of a message against a template's holes, with a scanner of its own. */
+/**
+ * Reads the parameters of a message against a template's holes, with a scanner of its own (the
+ * miner's holds the line being mined) over the miner's masker (its memo only speeds masking up).
+ */
 class ParamReader {
-  readonly #config: MinerConfig;
+  readonly #masker: Masker;
+  readonly #collapse: boolean;
   #scanner: Scanner | undefined;
 
-  constructor(config: MinerConfig) {
-    this.#config = config;
+  constructor(masker: Masker, collapseRepeats: boolean) {
+    this.#masker = masker;
+    this.#collapse = collapseRepeats;
   }
 
   read(message: string, holes: readonly Hole[]): string[] {
-    this.#scanner ??= new Scanner(new Masker(this.#config.masks, this.#config.cacheSize), this.#config.collapseRepeats);
+    this.#scanner ??= new Scanner(this.#masker, this.#collapse);
     return paramsAt(holes, this.#scanner.scan(message));
   }
 }
@@ -119,10 +124,11 @@ export class Miner {
 
   constructor(config: MinerConfig, state?: MinerState) {
     this.config = config;
-    this.#scanner = new Scanner(new Masker(config.masks, config.cacheSize), config.collapseRepeats);
+    const masker = new Masker(config.masks, config.cacheSize);
+    this.#scanner = new Scanner(masker, config.collapseRepeats);
     this.#lineCache = new LineMemo(config.cacheSize);
     this.#exact = new ExactLineMemo(config.cacheSize);
-    this.#reader = new ParamReader(config);
+    this.#reader = new ParamReader(masker, config.collapseRepeats);
     if (state !== undefined) this.#load(state);
   }
 
