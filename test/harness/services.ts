@@ -30,6 +30,21 @@ export function buildTestApp(env: Record<string, string | undefined> = {}) {
   return { app, deps, close: () => closeDeps(deps) };
 }
 
+/** Query parameters; a list repeats the parameter. */
+export type QueryParams = Record<string, string | readonly string[]>;
+
+/** GET `path` with `query` from an app; the status, content type and parsed JSON body. */
+export async function getJson<T = Record<string, any>>(
+  app: { request: (input: string) => Response | Promise<Response> },
+  path: string,
+  query: QueryParams = {},
+) {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) for (const x of typeof v === "string" ? [v] : v) params.append(k, x);
+  const res = await app.request(`${path}?${params}`);
+  return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as T };
+}
+
 export function lokiClient(url = services().lokiUrl, tenant?: string) {
   return new LokiClient({ url, tenant, timeoutMs: 15_000 });
 }

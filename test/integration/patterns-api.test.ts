@@ -7,7 +7,7 @@ import { loadPatternLibrary } from "../../src/patterns/library/index.ts";
 import type { PatternsService } from "../../src/patterns/routes.ts";
 import type { LearnedService, PatternsAnswer } from "../../src/patterns/service.ts";
 import { minerKey } from "../../src/patterns/store.ts";
-import { buildTestApp, lokiClient, runId, services } from "../harness/services.ts";
+import { buildTestApp, getJson, lokiClient, type QueryParams, runId, services } from "../harness/services.ts";
 
 const MIN = 60_000;
 const now = Date.now();
@@ -45,18 +45,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function call(query: Record<string, string>) {
-  const res = await t.app.request(`/api/v1/ai_logs/patterns?${new URLSearchParams(query)}`);
-  return { status: res.status, type: res.headers.get("content-type"), json: (await res.json()) as unknown };
-}
-async function get(query: Record<string, string>) {
-  const { status, json } = await call(query);
-  return { status, body: json as PatternsAnswer };
-}
-async function problem(query: Record<string, string>) {
-  const { status, type, json } = await call(query);
-  return { status, type, body: json as Problem };
-}
+const get = (query: QueryParams) => getJson<PatternsAnswer>(t.app, "/api/v1/ai_logs/patterns", query);
+const problem = (query: QueryParams) => getJson<Problem>(t.app, "/api/v1/ai_logs/patterns", query);
 const poolOf = (s: LearnedService | undefined) => s?.templates.find((x) => POOL.test(x.template));
 
 describe("GET /patterns on the real Loki", () => {

@@ -5,7 +5,7 @@ import { generateScenario } from "../../scripts/datagen/generator.ts";
 import { seedLoki } from "../../scripts/datagen/seed.ts";
 import { SHOP } from "../../scripts/datagen/topology.ts";
 import { nowNs } from "../../src/loki/time.ts";
-import { buildTestApp, lokiClient, runId, services } from "../harness/services.ts";
+import { buildTestApp, getJson, lokiClient, type QueryParams, runId, services } from "../harness/services.ts";
 
 const MIN = 60_000;
 const now = Date.now();
@@ -53,12 +53,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function get(query: Record<string, string | string[]>) {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
-  const res = await t.app.request(`/api/v1/ai_logs/query?${params}`);
-  return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as Record<string, any> };
-}
+const get = (query: QueryParams) => getJson(t.app, "/api/v1/ai_logs/query", query);
 
 describe("modes", () => {
   it("errors: error lines across JSON, logfmt and text, no warnings", async () => {

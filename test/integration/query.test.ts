@@ -3,7 +3,7 @@ import { type Generated, generateScenario, type IncidentKind } from "../../scrip
 import { seedLoki } from "../../scripts/datagen/seed.ts";
 import { MEDIA, SHOP, type Topology } from "../../scripts/datagen/topology.ts";
 import type { QueryAnswer } from "../../src/query/service.ts";
-import { buildTestApp, lokiClient, runId, services } from "../harness/services.ts";
+import { buildTestApp, getJson, lokiClient, type QueryParams, runId, services } from "../harness/services.ts";
 
 /**
  * The query engine on the real (multi-tenant) Loki: each seeded system lives
@@ -58,12 +58,8 @@ function appFor(tenant: string) {
   return t.app;
 }
 
-async function get(app: ReturnType<typeof appFor>, query: Record<string, string | string[]>) {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
-  const res = await app.request(`/api/v1/ai_logs/query?${params}`);
-  return { status: res.status, body: (await res.json()) as QueryAnswer & Record<string, any> };
-}
+const get = (app: ReturnType<typeof appFor>, query: QueryParams) =>
+  getJson<QueryAnswer & Record<string, any>>(app, "/api/v1/ai_logs/query", query);
 
 describe("troubleshoot names the seeded root cause as likely_origin", () => {
   it.each(CASES.map((c) => [`${c.topology.name}: ${c.kind} in ${c.root}`, c] as const))("%s", async (_name, c) => {
