@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { createApp } from "../../src/app.ts";
+import { RedisCache } from "../../src/cache/redis.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { buildDeps, closeDeps, type Deps } from "../../src/deps.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -43,6 +44,18 @@ export async function getJson<T = Record<string, any>>(
   for (const [k, v] of Object.entries(query)) for (const x of typeof v === "string" ? [v] : v) params.append(k, x);
   const res = await app.request(`${path}?${params}`);
   return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as T };
+}
+
+/** `count` clients of the suite's Redis (as separate API instances hold), each answering a ping. */
+export async function redisClients(count: number): Promise<RedisCache[]> {
+  const clients = Array.from({ length: count }, () => new RedisCache({ url: services().redisUrl }));
+  await Promise.all(clients.map((c) => c.ping(AbortSignal.timeout(5_000))));
+  return clients;
+}
+
+/** Closes the clients that were made, never failing. */
+export async function closeClients(...clients: ReadonlyArray<RedisCache | undefined>): Promise<void> {
+  await Promise.allSettled(clients.map((c) => c?.close()));
 }
 
 export function lokiClient(url = services().lokiUrl, tenant?: string) {

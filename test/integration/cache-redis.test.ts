@@ -1,36 +1,23 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalRedis, startRedis } from "../../scripts/lib/local-redis.ts";
 import { cached } from "../../src/cache/cached.ts";
 import { cacheKey } from "../../src/cache/key.ts";
 import { RedisCache } from "../../src/cache/redis.ts";
 import { parseTtlTable, ttlFor } from "../../src/cache/ttl.ts";
-import { eventually, runId, services } from "../harness/services.ts";
+import { closeClients, eventually, redisClients, runId } from "../harness/services.ts";
+import { counting } from "../unit/helpers/counting.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NS = 1_000_000n;
-
-function counting<T>(value: T, delayMs = 100) {
-  const fn = async () => {
-    fn.calls++;
-    await sleep(delayMs);
-    return value;
-  };
-  fn.calls = 0;
-  return fn;
-}
 
 describe("cached() on the suite's Redis", () => {
   let a: RedisCache;
   let b: RedisCache;
 
   beforeAll(async () => {
-    a = new RedisCache({ url: services().redisUrl });
-    b = new RedisCache({ url: services().redisUrl });
-    await Promise.all([a.ping(AbortSignal.timeout(5_000)), b.ping(AbortSignal.timeout(5_000))]);
+    [a, b] = (await redisClients(2)) as [RedisCache, RedisCache];
   });
-  afterAll(async () => {
-    await Promise.allSettled([a?.close(), b?.close()]);
-  });
+  afterAll(() => closeClients(a, b));
 
   it("serves a second identical call from Redis with the same value", async () => {
     const now = Date.now();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalRedis, startRedis } from "../../scripts/lib/local-redis.ts";
 import { RedisCache } from "../../src/cache/redis.ts";
 import { LearnedStore, learnNewLines, minerKey } from "../../src/patterns/store.ts";
-import { eventually, runId, services } from "../harness/services.ts";
+import { closeClients, eventually, redisClients, runId } from "../harness/services.ts";
 
 const S = 1_000_000_000n;
 const T0 = 1_800_000_000n * S;
@@ -17,13 +17,9 @@ describe("learned templates: snapshot and restore through the real Redis", () =>
   let b: RedisCache;
 
   beforeAll(async () => {
-    a = new RedisCache({ url: services().redisUrl });
-    b = new RedisCache({ url: services().redisUrl });
-    await Promise.all([a.ping(AbortSignal.timeout(5_000)), b.ping(AbortSignal.timeout(5_000))]);
+    [a, b] = (await redisClients(2)) as [RedisCache, RedisCache];
   });
-  afterAll(async () => {
-    await Promise.allSettled([a?.close(), b?.close()]);
-  });
+  afterAll(() => closeClients(a, b));
 
   it("a second instance restores the miner exactly, per tenant, with a TTL", async () => {
     const tenant = runId("tenant");

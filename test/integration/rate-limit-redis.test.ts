@@ -6,7 +6,7 @@ import { errorHandler } from "../../src/http/errors.ts";
 import { classifyByPath } from "../../src/http/rate-limit/classify.ts";
 import { rateLimit } from "../../src/http/rate-limit/middleware.ts";
 import { silentLogger } from "../../src/log.ts";
-import { eventually, runId, services } from "../harness/services.ts";
+import { closeClients, eventually, redisClients, runId } from "../harness/services.ts";
 
 const P = "/api/v1/ai_logs";
 
@@ -36,13 +36,9 @@ describe("rateLimit on the suite's Redis", () => {
   let c1: RedisCache;
   let c2: RedisCache;
   beforeAll(async () => {
-    c1 = new RedisCache({ url: services().redisUrl });
-    c2 = new RedisCache({ url: services().redisUrl });
-    await Promise.all([c1.ping(AbortSignal.timeout(5_000)), c2.ping(AbortSignal.timeout(5_000))]);
+    [c1, c2] = (await redisClients(2)) as [RedisCache, RedisCache];
   });
-  afterAll(async () => {
-    await Promise.allSettled([c1?.close(), c2?.close()]);
-  });
+  afterAll(() => closeClients(c1, c2));
 
   it("shares one budget across API instances, keeps cheap and heavy apart, and answers 429 with headers", async () => {
     const prefix = runId("rl");

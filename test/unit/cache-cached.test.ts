@@ -1,20 +1,10 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { cached } from "../../src/cache/cached.ts";
 import { wantsBypass } from "../../src/cache/http.ts";
 import { MemoryCache } from "../../src/cache/memory.ts";
 import { type Cache, newCounters } from "../../src/cache/types.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function counting<T>(value: T, delayMs = 20) {
-  const fn = async () => {
-    fn.calls++;
-    await sleep(delayMs);
-    return value;
-  };
-  fn.calls = 0;
-  return fn;
-}
+import { counting } from "./helpers/counting.ts";
 
 /** A cache whose every operation fails, like Redis while it is down. */
 class BrokenCache implements Cache {
@@ -35,7 +25,7 @@ class BrokenCache implements Cache {
 describe("cached (in-memory cache)", () => {
   it("misses, then hits with the same value", async () => {
     const cache = new MemoryCache(1 << 20);
-    const compute = counting({ n: 1 });
+    const compute = counting({ n: 1 }, 20);
     expect(await cached(cache, "k", 30, compute)).toEqual({ value: { n: 1 }, status: "MISS" });
     expect(await cached(cache, "k", 30, compute)).toEqual({ value: { n: 1 }, status: "HIT" });
     expect(compute.calls).toBe(1);
@@ -98,7 +88,7 @@ describe("cached (in-memory cache)", () => {
 describe("cached with a failing cache", () => {
   it("never fails the call, computes, and counts one error per call", async () => {
     const cache = new BrokenCache();
-    const compute = counting(7);
+    const compute = counting(7, 20);
     expect(await cached(cache, "k", 30, compute)).toEqual({ value: 7, status: "MISS" });
     expect(await cached(cache, "k", 30, compute, { bypass: true })).toEqual({ value: 7, status: "BYPASS" });
     expect(compute.calls).toBe(2);

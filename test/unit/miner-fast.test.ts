@@ -8,22 +8,12 @@ import { newCluster, widen } from "../../src/patterns/miner/cluster.ts";
 import { Group } from "../../src/patterns/miner/group.ts";
 import { hashWords } from "../../src/patterns/miner/hash.ts";
 import type { MaskRule } from "../../src/patterns/miner/index.ts";
-import { createMiner, DEFAULT_MINER_CONFIG, MASKS, PLACEHOLDER } from "../../src/patterns/miner/index.ts";
+import { createMiner, DEFAULT_MINER_CONFIG, MASKS } from "../../src/patterns/miner/index.ts";
 import { Masker } from "../../src/patterns/miner/mask.ts";
 import { captureInto } from "../../src/patterns/miner/pattern.ts";
 import { Scanner } from "../../src/patterns/miner/tokenize.ts";
+import { maskPlain } from "./helpers/mask.ts";
 import { plain } from "./helpers/mined.ts";
-
-/** The plain definition: every word mask, in order, with no trigger or memo. */
-function maskPlain(masks: readonly MaskRule[], word: string): string {
-  let out = word;
-  for (const m of masks) {
-    if (m.scope === "line") continue;
-    m.pattern.lastIndex = 0;
-    out = out.replace(m.pattern, m.replacement ?? PLACEHOLDER);
-  }
-  return out;
-}
 
 const PIECES = [
   "a",

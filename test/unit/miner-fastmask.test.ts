@@ -6,10 +6,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { digitBlind, mayMatchOf, replaceOf } from "../../src/patterns/miner/fastmask.ts";
 import { hashWord, looseHash, shapeKey } from "../../src/patterns/miner/hash.ts";
-import type { MaskRule } from "../../src/patterns/miner/index.ts";
 import { DEFAULT_MINER_CONFIG, MASKS, PLACEHOLDER } from "../../src/patterns/miner/index.ts";
 import { Masker } from "../../src/patterns/miner/mask.ts";
 import { sameShape, shapeOf } from "../../src/patterns/miner/wordmemo.ts";
+import { maskPlain } from "./helpers/mask.ts";
 
 const PIECES = [
   ..."0123456789abcdefxXABCFGKMTZmsnhukBiI%µ.-_:/@<>*= ,é中",
@@ -106,17 +106,6 @@ describe("the built-in masks' shortcuts", () => {
     }
   });
 });
-
-/** Every word mask of `masks`, in order, with no shortcut. */
-function maskPlain(masks: readonly MaskRule[], word: string): string {
-  let out = word;
-  for (const m of masks) {
-    if (m.scope === "line") continue;
-    m.pattern.lastIndex = 0;
-    out = out.replace(m.pattern, m.replacement ?? PLACEHOLDER);
-  }
-  return out;
-}
 
 /** Words of one shape with many digit fillings: `blk_<digits>`, `0x<digits>`, … */
 const DIGITS = fc.array(fc.constantFrom(..."0123456789"), { minLength: 1, maxLength: 12 }).map((d) => d.join(""));

@@ -170,21 +170,28 @@ function numberEnd(text: string, q: number): number {
   return previous;
 }
 
-/** `text.replace(MASKS.number.pattern, replacement)` for a replacement without `$`. */
-function replaceNumbers(text: string, replacement: string): string {
+/** Where the number mask's match starting at `p` ends, or -1 (the regex's start conditions, then `numberEnd`). */
+function numberMatchEnd(text: string, p: number): number {
+  const c = text.charCodeAt(p);
+  const before = p > 0 ? text.charCodeAt(p - 1) : -1;
+  if (c === 45) return isAlnum(before) ? -1 : numberEnd(text, p + 1);
+  if (isDigit(c) && !isAlnum(before) && !(before === 46 && p >= 2 && isDigit(text.charCodeAt(p - 2)))) {
+    return numberEnd(text, p);
+  }
+  return -1;
+}
+
+/**
+ * `text.replace(pattern, replacement)` for a global pattern whose match at a position ends at
+ * `matchEnd(text, p)` (-1: none there), tried left to right after each match, as the regex does.
+ */
+function replaceEach(text: string, replacement: string, matchEnd: (text: string, p: number) => number): string {
   const n = text.length;
   let out = "";
   let copied = 0;
   let p = 0;
   while (p < n) {
-    const c = text.charCodeAt(p);
-    const before = p > 0 ? text.charCodeAt(p - 1) : -1;
-    let end = -1;
-    if (c === 45) {
-      if (!isAlnum(before)) end = numberEnd(text, p + 1);
-    } else if (isDigit(c) && !isAlnum(before) && !(before === 46 && p >= 2 && isDigit(text.charCodeAt(p - 2)))) {
-      end = numberEnd(text, p);
-    }
+    const end = matchEnd(text, p);
     if (end < 0) {
       p++;
       continue;
@@ -219,27 +226,12 @@ function hexEnd(text: string, p: number): number {
   return e - p >= 6 && digit && letter && !isAlnum(text.charCodeAt(e)) ? e : -1;
 }
 
-/** `text.replace(MASKS.hex.pattern, replacement)` for a replacement without `$`. */
-function replaceHex(text: string, replacement: string): string {
-  const n = text.length;
-  let out = "";
-  let copied = 0;
-  let p = 0;
-  while (p < n) {
-    const end = p === 0 || !isAlnum(text.charCodeAt(p - 1)) ? hexEnd(text, p) : -1;
-    if (end < 0) {
-      p++;
-      continue;
-    }
-    out += text.slice(copied, p) + replacement;
-    copied = p = end;
-  }
-  return copied === 0 ? text : out + text.slice(copied);
-}
+/** Where the hex mask's match starting at `p` ends, or -1: `hexEnd` at a word start. */
+const hexMatchEnd = (text: string, p: number) => (p === 0 || !isAlnum(text.charCodeAt(p - 1)) ? hexEnd(text, p) : -1);
 
 const REPLACE = new Map<RegExp, (text: string, replacement: string) => string>([
-  [MASKS.number.pattern, replaceNumbers],
-  [MASKS.hex.pattern, replaceHex],
+  [MASKS.number.pattern, (text, replacement) => replaceEach(text, replacement, numberMatchEnd)],
+  [MASKS.hex.pattern, (text, replacement) => replaceEach(text, replacement, hexMatchEnd)],
 ]);
 
 /** The hand-written replace of a built-in pattern, if it has one (for replacements without `$`). */
