@@ -1,6 +1,7 @@
 import type { Context, Env, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { DomainError, type ErrorKind } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { LogqlError } from "../logql/errors.ts";
 import { LokiError } from "../loki/errors.ts";
@@ -22,9 +23,33 @@ const LOKI_HINTS: Record<LokiError["kind"], string> = {
   upstream: "Loki failed on this request; retry, and if it persists check GET /api/v1/ai_logs/health.",
 };
 
-/** Maps any thrown error to problem+json: ApiError, LokiError, HTTPException, or 500. */
+/** The HTTP status of each kind of domain error (the one place that knows it). */
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  refused: 422,
+  not_found: 404,
+  unavailable: 503,
+  timeout: 504,
+};
+
+/** Maps any thrown error to problem+json: DomainError, ApiError, LokiError, HTTPException, or 500. */
 export function errorHandler(logger: Logger) {
   return (err: Error, c: Context) => {
+    if (err instanceof DomainError) {
+      const status = STATUS_OF_KIND[err.kind];
+      return problem(
+        c,
+        {
+          type: problemType(err.code),
+          title: err.title,
+          status,
+          detail: err.detail,
+          hint: err.hint,
+          ...(err.fields.length ? { errors: err.fields } : {}),
+        },
+        status === 503 ? { "Retry-After": "5" } : {},
+      );
+    }
     if (err instanceof ApiError) {
       return problem(
         c,

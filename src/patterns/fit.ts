@@ -1,4 +1,4 @@
-import { ApiError } from "../http/problem.ts";
+import { PatternsError } from "./errors.ts";
 import { type Dropped, fitToBudget, stampTokens } from "../query/budget.ts";
 
 /**
@@ -132,8 +132,8 @@ export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: num
   while (tokens > maxTokens) {
     if (!steps.some((step) => step())) {
       const need = Math.max(tokens, result.tokens);
-      throw new ApiError(
-        422,
+      throw new PatternsError(
+"refused",
         "budget-too-small",
         "max_tokens too small",
         `even trimmed to its skeleton this answer needs ${need} tokens, more than max_tokens=${maxTokens}`,

@@ -1,4 +1,4 @@
-import { ApiError } from "../http/problem.ts";
+import { PatternsError } from "./errors.ts";
 import { type Matcher, re, render } from "../logql/index.ts";
 import { isoFromNs, msFromNs, type Nanos } from "../loki/time.ts";
 import { resolveServices, type ServiceCatalog, serviceMatcher } from "../query/discovery.ts";
@@ -196,8 +196,8 @@ export function stepMsOf(step: string | undefined, range: { start: Nanos; end: N
   if (step === undefined) return Math.max(1_000, Math.ceil(spanMs / 20 / 1_000) * 1_000);
   const ms = parseDurationMs(step.trim());
   if (ms === undefined || ms < 1_000) {
-    throw new ApiError(
-      400,
+    throw new PatternsError(
+"invalid",
       "bad-step",
       "Invalid step",
       `step="${step}" is not a duration of at least 1s`,
@@ -205,8 +205,8 @@ export function stepMsOf(step: string | undefined, range: { start: Nanos; end: N
     );
   }
   if (spanMs / ms >= MAX_BUCKETS) {
-    throw new ApiError(
-      400,
+    throw new PatternsError(
+"invalid",
       "step-too-small",
       "Too many buckets",
       `step=${step} cuts the ${formatMs(spanMs)} range into ${Math.ceil(spanMs / ms)} buckets, more than ${MAX_BUCKETS}`,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ApiError } from "../http/problem.ts";
+import { QueryError } from "./errors.ts";
 import type { Boundary } from "./scan.ts";
 
 /**
@@ -27,8 +27,8 @@ export function decodeCursor(cursor: string, fingerprint: string): Boundary {
     data = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as CursorData;
     if (data.v !== 1 || !/^\d+$/.test(data.ts) || !Array.isArray(data.seen)) throw new Error("shape");
   } catch {
-    throw new ApiError(
-      400,
+    throw new QueryError(
+"invalid",
       "bad-cursor",
       "Invalid cursor",
       "cursor is not one this API issued",
@@ -36,8 +36,8 @@ export function decodeCursor(cursor: string, fingerprint: string): Boundary {
     );
   }
   if (data.q !== fingerprint) {
-    throw new ApiError(
-      400,
+    throw new QueryError(
+"invalid",
       "bad-cursor",
       "Cursor from another query",
       "cursor belongs to a query with different parameters",

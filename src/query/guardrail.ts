@@ -1,4 +1,4 @@
-import { ApiError } from "../http/problem.ts";
+import { QueryError } from "./errors.ts";
 import { findSelectors, isMatchAll, type Matcher, render, tokenize } from "../logql/index.ts";
 import type { LokiClient } from "../loki/client.ts";
 import type { Nanos } from "../loki/time.ts";
@@ -12,8 +12,8 @@ import type { Nanos } from "../loki/time.ts";
 export function refuseMatchAll(logql: string): void {
   for (const sel of findSelectors(tokenize(logql).tokens)) {
     if (isMatchAll(sel.matchers)) {
-      throw new ApiError(
-        422,
+      throw new QueryError(
+"refused",
         "query-too-broad",
         "Selector matches every stream",
         `${logql.slice(sel.start, sel.end)} has only negative or match-anything matchers, so it would read every stream`,
@@ -56,8 +56,8 @@ export async function refuseCostly(
 ): Promise<number> {
   const bytes = await estimateBytes(loki, selectors, range, groupLabel, signal);
   if (bytes > maxBytes) {
-    throw new ApiError(
-      422,
+    throw new QueryError(
+"refused",
       "query-too-costly",
       "Query would read too much",
       `Loki estimates ${formatBytes(bytes)} for ${selectors.join(", ")} in this range, over the budget of ${formatBytes(maxBytes)} (QUERY_MAX_BYTES)`,

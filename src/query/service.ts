@@ -1,5 +1,5 @@
 import { type ConversationSummary, summarizeConversations } from "../ai/conversation.ts";
-import { ApiError } from "../http/problem.ts";
+import { QueryError } from "./errors.ts";
 import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
 import type { Direction, LokiClient } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
@@ -97,8 +97,8 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   let logql: string;
   if (mode === "raw" || p.logql) {
     if (!p.logql) {
-      throw new ApiError(
-        400,
+      throw new QueryError(
+"invalid",
         "missing-logql",
         "mode=raw needs logql",
         "mode=raw was given without logql",
@@ -108,8 +108,8 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     logql = await scopedRaw(ctx, p.logql, matcher ? [matcher] : []);
   } else {
     if (mode === "conversation" && !p.conversation_id && !p.workspace_id) {
-      throw new ApiError(
-        400,
+      throw new QueryError(
+"invalid",
         "missing-id",
         "conversation mode needs an id",
         "mode=conversation was given without conversation_id or workspace_id",
@@ -341,8 +341,8 @@ async function scopedRaw(ctx: QueryContext, logql: string, required: Matcher[]):
   const scoped = scopeRawQuery(logql, required);
   if (scoped.selectors === 0) {
     // e.g. `max without (app) (1)`: reads no logs, yet Loki 3.7 can spend seconds on it.
-    throw new ApiError(
-      400,
+    throw new QueryError(
+"invalid",
       "logql-no-selector",
       "LogQL without a stream selector",
       "the raw query selects no streams, so it reads no logs",

@@ -1,4 +1,4 @@
-import { ApiError } from "../http/problem.ts";
+import { QueryError } from "./errors.ts";
 import { parseDuration } from "../logql/duration.ts";
 import { type Nanos, NS_PER_MS, NS_PER_S } from "../loki/time.ts";
 
@@ -15,9 +15,9 @@ export function parseDurationMs(text: string): number | undefined {
   }
 }
 
-function badTime(field: string, value: string): ApiError {
-  return new ApiError(
-    400,
+function badTime(field: string, value: string): QueryError {
+  return new QueryError(
+"invalid",
     "bad-time",
     "Invalid time",
     `${field}="${value}" is not a time`,
@@ -83,8 +83,8 @@ export function resolveRange(
   defaultMs = 3_600_000,
 ): ResolvedRange {
   if (input.since !== undefined && input.start !== undefined) {
-    throw new ApiError(
-      400,
+    throw new QueryError(
+"invalid",
       "bad-time",
       "Conflicting time parameters",
       "both since and start were given",
@@ -96,8 +96,8 @@ export function resolveRange(
   if (input.since !== undefined) {
     const ms = parseDurationMs(input.since.trim());
     if (ms === undefined) {
-      throw new ApiError(
-        400,
+      throw new QueryError(
+"invalid",
         "bad-time",
         "Invalid time",
         `since="${input.since}" is not a duration`,
@@ -111,8 +111,8 @@ export function resolveRange(
     start = end - BigInt(defaultMs) * NS_PER_MS;
   }
   if (end <= start) {
-    throw new ApiError(
-      400,
+    throw new QueryError(
+"invalid",
       "bad-range",
       "End before start",
       `end (${new Date(Number(end / NS_PER_MS)).toISOString()}) is not after start (${new Date(Number(start / NS_PER_MS)).toISOString()})`,
@@ -121,8 +121,8 @@ export function resolveRange(
   }
   const spanMs = Number((end - start) / NS_PER_MS);
   if (spanMs > maxRangeMs) {
-    throw new ApiError(
-      400,
+    throw new QueryError(
+"invalid",
       "range-too-long",
       "Time range too long",
       `the range covers ${formatMs(spanMs)}, more than the maximum of ${formatMs(maxRangeMs)}`,

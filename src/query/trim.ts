@@ -1,4 +1,4 @@
-import { ApiError } from "../http/problem.ts";
+import { QueryError } from "./errors.ts";
 import { type Dropped, fitToBudget, stampTokens, tokensOf } from "./budget.ts";
 import type { QueryAnswer } from "./service.ts";
 
@@ -58,8 +58,8 @@ export function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() =
   let tokens = stampTokens(answer);
   while (tokens > maxTokens) {
     if (!steps.some((step) => step())) {
-      throw new ApiError(
-        422,
+      throw new QueryError(
+"refused",
         "budget-too-small",
         "max_tokens too small",
         `even trimmed to its skeleton this answer needs ${Math.max(tokens, result.tokens)} tokens, more than max_tokens=${maxTokens}`,
