@@ -1,5 +1,5 @@
-import { PatternsError } from "./errors.ts";
 import { type Dropped, fitToBudget, stampTokens } from "../query/budget.ts";
+import { PatternsError } from "./errors.ts";
 
 /**
  * Fits a /patterns answer into max_tokens: the least valuable parts go first
@@ -133,7 +133,7 @@ export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: num
     if (!steps.some((step) => step())) {
       const need = Math.max(tokens, result.tokens);
       throw new PatternsError(
-"refused",
+        "refused",
         "budget-too-small",
         "max_tokens too small",
         `even trimmed to its skeleton this answer needs ${need} tokens, more than max_tokens=${maxTokens}`,

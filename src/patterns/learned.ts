@@ -1,4 +1,3 @@
-import { PatternsError } from "./errors.ts";
 import { type Matcher, re, render } from "../logql/index.ts";
 import { isoFromNs, msFromNs, type Nanos } from "../loki/time.ts";
 import { resolveServices, type ServiceCatalog, serviceMatcher } from "../query/discovery.ts";
@@ -8,6 +7,7 @@ import { buildLogQuery, keepLine } from "../query/modes.ts";
 import { scan } from "../query/scan.ts";
 import { serviceOf } from "../query/service.ts";
 import { formatMs, parseDurationMs, resolveRange } from "../query/time.ts";
+import { PatternsError } from "./errors.ts";
 import { type PatternLibrary, type PatternMatch, severityRank } from "./library/index.ts";
 import { type LokiPatternsSection, lokiPatterns } from "./loki-patterns.ts";
 import { learnNewLines } from "./store.ts";
@@ -197,7 +197,7 @@ export function stepMsOf(step: string | undefined, range: { start: Nanos; end: N
   const ms = parseDurationMs(step.trim());
   if (ms === undefined || ms < 1_000) {
     throw new PatternsError(
-"invalid",
+      "invalid",
       "bad-step",
       "Invalid step",
       `step="${step}" is not a duration of at least 1s`,
@@ -206,7 +206,7 @@ export function stepMsOf(step: string | undefined, range: { start: Nanos; end: N
   }
   if (spanMs / ms >= MAX_BUCKETS) {
     throw new PatternsError(
-"invalid",
+      "invalid",
       "step-too-small",
       "Too many buckets",
       `step=${step} cuts the ${formatMs(spanMs)} range into ${Math.ceil(spanMs / ms)} buckets, more than ${MAX_BUCKETS}`,

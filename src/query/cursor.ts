@@ -28,7 +28,7 @@ export function decodeCursor(cursor: string, fingerprint: string): Boundary {
     if (data.v !== 1 || !/^\d+$/.test(data.ts) || !Array.isArray(data.seen)) throw new Error("shape");
   } catch {
     throw new QueryError(
-"invalid",
+      "invalid",
       "bad-cursor",
       "Invalid cursor",
       "cursor is not one this API issued",
@@ -37,7 +37,7 @@ export function decodeCursor(cursor: string, fingerprint: string): Boundary {
   }
   if (data.q !== fingerprint) {
     throw new QueryError(
-"invalid",
+      "invalid",
       "bad-cursor",
       "Cursor from another query",
       "cursor belongs to a query with different parameters",

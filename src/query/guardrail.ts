@@ -1,7 +1,7 @@
-import { QueryError } from "./errors.ts";
 import { findSelectors, isMatchAll, type Matcher, render, tokenize } from "../logql/index.ts";
 import type { LokiClient } from "../loki/client.ts";
 import type { Nanos } from "../loki/time.ts";
+import { QueryError } from "./errors.ts";
 
 /**
  * Cost guardrail, before a query reaches Loki: refuse raw selectors that
@@ -13,7 +13,7 @@ export function refuseMatchAll(logql: string): void {
   for (const sel of findSelectors(tokenize(logql).tokens)) {
     if (isMatchAll(sel.matchers)) {
       throw new QueryError(
-"refused",
+        "refused",
         "query-too-broad",
         "Selector matches every stream",
         `${logql.slice(sel.start, sel.end)} has only negative or match-anything matchers, so it would read every stream`,
@@ -57,7 +57,7 @@ export async function refuseCostly(
   const bytes = await estimateBytes(loki, selectors, range, groupLabel, signal);
   if (bytes > maxBytes) {
     throw new QueryError(
-"refused",
+      "refused",
       "query-too-costly",
       "Query would read too much",
       `Loki estimates ${formatBytes(bytes)} for ${selectors.join(", ")} in this range, over the budget of ${formatBytes(maxBytes)} (QUERY_MAX_BYTES)`,

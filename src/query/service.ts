@@ -1,5 +1,4 @@
 import { type ConversationSummary, summarizeConversations } from "../ai/conversation.ts";
-import { QueryError } from "./errors.ts";
 import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
 import type { Direction, LokiClient } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
@@ -14,6 +13,7 @@ import {
   shortServiceName,
 } from "./discovery.ts";
 import { type LogEntry, streamKey } from "./entry.ts";
+import { QueryError } from "./errors.ts";
 import { refuseCostly, refuseMatchAll, selectorsOf } from "./guardrail.ts";
 import { emptyHints, nextCalls } from "./hints.ts";
 import { parseLine } from "./lines.ts";
@@ -98,7 +98,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   if (mode === "raw" || p.logql) {
     if (!p.logql) {
       throw new QueryError(
-"invalid",
+        "invalid",
         "missing-logql",
         "mode=raw needs logql",
         "mode=raw was given without logql",
@@ -109,7 +109,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   } else {
     if (mode === "conversation" && !p.conversation_id && !p.workspace_id) {
       throw new QueryError(
-"invalid",
+        "invalid",
         "missing-id",
         "conversation mode needs an id",
         "mode=conversation was given without conversation_id or workspace_id",
@@ -342,7 +342,7 @@ async function scopedRaw(ctx: QueryContext, logql: string, required: Matcher[]):
   if (scoped.selectors === 0) {
     // e.g. `max without (app) (1)`: reads no logs, yet Loki 3.7 can spend seconds on it.
     throw new QueryError(
-"invalid",
+      "invalid",
       "logql-no-selector",
       "LogQL without a stream selector",
       "the raw query selects no streams, so it reads no logs",

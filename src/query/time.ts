@@ -1,6 +1,6 @@
-import { QueryError } from "./errors.ts";
 import { parseDuration } from "../logql/duration.ts";
 import { type Nanos, NS_PER_MS, NS_PER_S } from "../loki/time.ts";
+import { QueryError } from "./errors.ts";
 
 /**
  * Times as callers write them: RFC3339, unix seconds / milliseconds /
@@ -17,7 +17,7 @@ export function parseDurationMs(text: string): number | undefined {
 
 function badTime(field: string, value: string): QueryError {
   return new QueryError(
-"invalid",
+    "invalid",
     "bad-time",
     "Invalid time",
     `${field}="${value}" is not a time`,
@@ -84,7 +84,7 @@ export function resolveRange(
 ): ResolvedRange {
   if (input.since !== undefined && input.start !== undefined) {
     throw new QueryError(
-"invalid",
+      "invalid",
       "bad-time",
       "Conflicting time parameters",
       "both since and start were given",
@@ -97,7 +97,7 @@ export function resolveRange(
     const ms = parseDurationMs(input.since.trim());
     if (ms === undefined) {
       throw new QueryError(
-"invalid",
+        "invalid",
         "bad-time",
         "Invalid time",
         `since="${input.since}" is not a duration`,
@@ -112,7 +112,7 @@ export function resolveRange(
   }
   if (end <= start) {
     throw new QueryError(
-"invalid",
+      "invalid",
       "bad-range",
       "End before start",
       `end (${new Date(Number(end / NS_PER_MS)).toISOString()}) is not after start (${new Date(Number(start / NS_PER_MS)).toISOString()})`,
@@ -122,7 +122,7 @@ export function resolveRange(
   const spanMs = Number((end - start) / NS_PER_MS);
   if (spanMs > maxRangeMs) {
     throw new QueryError(
-"invalid",
+      "invalid",
       "range-too-long",
       "Time range too long",
       `the range covers ${formatMs(spanMs)}, more than the maximum of ${formatMs(maxRangeMs)}`,

@@ -1,5 +1,5 @@
-import { QueryError } from "./errors.ts";
 import { type Dropped, fitToBudget, stampTokens, tokensOf } from "./budget.ts";
+import { QueryError } from "./errors.ts";
 import type { QueryAnswer } from "./service.ts";
 
 /**
@@ -59,7 +59,7 @@ export function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() =
   while (tokens > maxTokens) {
     if (!steps.some((step) => step())) {
       throw new QueryError(
-"refused",
+        "refused",
         "budget-too-small",
         "max_tokens too small",
         `even trimmed to its skeleton this answer needs ${Math.max(tokens, result.tokens)} tokens, more than max_tokens=${maxTokens}`,
