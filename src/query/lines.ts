@@ -1,4 +1,4 @@
-import { extractMessage } from "../patterns/miner/extract.ts";
+import { extractMessage, parseJsonObject } from "../patterns/miner/extract.ts";
 import type { LogEntry } from "./entry.ts";
 
 /**
@@ -15,7 +15,9 @@ export interface ParsedLine {
 }
 
 export const MESSAGE_KEYS = ["msg", "message", "log", "text", "event"] as const;
-const LEVEL_KEYS = ["level", "severity", "lvl", "loglevel", "log_level", "levelname", "detected_level"];
+export const LEVEL_KEYS = ["level", "severity", "lvl", "loglevel", "log_level", "levelname", "detected_level"];
+/** The stream labels and structured metadata a level is read from (after the line's own fields). */
+export const LEVEL_LABELS = ["level", "detected_level", "severity"];
 export const TRACE_KEYS = [
   "trace_id",
   "traceId",
@@ -28,7 +30,7 @@ export const TRACE_KEYS = [
   "x_request_id",
 ];
 
-const LEVEL_WORDS: Record<string, Level> = {
+export const LEVEL_WORDS: Record<string, Level> = {
   fatal: "fatal",
   panic: "fatal",
   critical: "fatal",
@@ -82,7 +84,7 @@ function levelOf(entry: Pick<LogEntry, "line" | "labels" | "metadata">, fields: 
     if (l) return l;
   }
   for (const source of [entry.labels, entry.metadata]) {
-    for (const key of ["level", "detected_level", "severity"]) {
+    for (const key of LEVEL_LABELS) {
       const l = normalizeLevel(source[key]);
       if (l) return l;
     }
@@ -105,15 +107,9 @@ function traceIdOf(entry: Pick<LogEntry, "line" | "labels" | "metadata">, fields
 /** Levels at or above warn. */
 export const isProblemLevel = (l: Level) => l === "fatal" || l === "error" || l === "warn";
 
+/** The fields of a JSON object line (not nested too deep to read in linear time, see extract.ts). */
 function jsonFields(line: string): Record<string, unknown> | undefined {
   const text = line.trim();
   if (!text.startsWith("{") || !text.endsWith("}")) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(text);
 }

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { digitBlind, mayMatchOf, replaceOf } from "../../src/patterns/miner/fastmask.ts";
+import { digitBlind, findOf, mayMatchOf, replaceOf } from "../../src/patterns/miner/fastmask.ts";
 import { hashWord, looseHash, shapeKey } from "../../src/patterns/miner/hash.ts";
 import { DEFAULT_MINER_CONFIG, MASKS, PLACEHOLDER } from "../../src/patterns/miner/index.ts";
 import { Masker } from "../../src/patterns/miner/mask.ts";
@@ -87,6 +87,25 @@ describe("the built-in masks' shortcuts", () => {
         );
       });
     }
+  }
+
+  for (const mask of Object.values(MASKS)) {
+    const find = findOf(mask.pattern);
+    if (find === undefined) continue;
+    it(`${mask.name}: the hand-written search finds what exec finds`, () => {
+      const quotes = fc
+        .array(fc.constantFrom('"', "\\", "a", " ", "\n", "\r", "\u2028", '\\"', "é"), { maxLength: 16 })
+        .map((p) => p.join(""));
+      fc.assert(
+        fc.property(fc.oneof(text, quotes), fc.nat(20), (s, from) => {
+          const re = mask.pattern;
+          re.lastIndex = Math.min(from, s.length);
+          const m = re.exec(s);
+          expect(find(s, Math.min(from, s.length))).toEqual(m === null ? undefined : [m.index, m.index + m[0].length]);
+        }),
+        { numRuns: 6000 },
+      );
+    });
   }
 
   it("agree on hand-picked edge cases", () => {

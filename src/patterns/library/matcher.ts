@@ -16,7 +16,17 @@ import { SEVERITIES } from "./schema.ts";
  *   exactly.
  * Fields are the regex's named groups; `user__2` fills `user` (first group
  * that took part in the match wins). Keyword-only patterns extract nothing.
+ *
+ * RE2 runs in linear time, but each pattern reads the line: only the first
+ * MAX_MATCH_LENGTH characters of a line are matched, so a huge line costs no
+ * more than one of that length (a pattern whose text sits past them in such a
+ * line goes unnoticed locally, where Loki's filter would still see it).
  */
+
+/** Characters of a line the patterns are matched against. */
+export const MAX_MATCH_LENGTH = 16_384;
+
+const head = (line: string) => (line.length > MAX_MATCH_LENGTH ? line.slice(0, MAX_MATCH_LENGTH) : line);
 
 export interface PatternMatch {
   id: string;
@@ -105,7 +115,8 @@ export function createMatcher(patterns: readonly Pattern[]): PatternMatcher {
     }
   }
 
-  const match = (line: string): PatternMatch[] => {
+  const match = (whole: string): PatternMatch[] => {
+    const line = head(whole);
     if (prefilter !== undefined && !prefilter.test(line)) return [];
     const out: PatternMatch[] = [];
     for (const c of compiled) {
@@ -128,7 +139,7 @@ export function createMatcher(patterns: readonly Pattern[]): PatternMatcher {
     test(id, line) {
       const c = byId.get(id);
       if (c === undefined) throw new RangeError(`unknown pattern id "${id}"`);
-      return matchOne(c, line) !== undefined;
+      return matchOne(c, head(line)) !== undefined;
     },
   };
 }

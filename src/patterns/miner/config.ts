@@ -8,7 +8,9 @@ export const PLACEHOLDER = "<*>";
  * A mask replaces what a regular expression matches by `replacement` (default `<*>`).
  * `scope: "line"` masks run on the whole message before it is split into words, so they
  * can cover a value that contains spaces (a quoted string, a date); `scope: "word"` masks
- * run on each whitespace-separated word, in order. Patterns must have the `g` flag.
+ * run on each whitespace-separated word, in order. Patterns must have the `g` flag, and should
+ * run in linear time on any text (no start position or quantifier that rescans a long run
+ * from each of its characters): a custom one that does not is bounded only by `maxLineLength`.
  */
 export interface MaskRule {
   name: string;
@@ -40,6 +42,13 @@ export interface MinerConfig {
   collapseRepeats: boolean;
   /** Caps on the internal memo tables (masked words, masked lines → cluster). */
   cacheSize: number;
+  /**
+   * Characters of a message that are mined (masked and split into words). The word that crosses
+   * the limit and everything after it are kept as one parameter (`<*>`), so a huge line costs
+   * no more to mine than a line of this length, and its template still reads as its start.
+   * Lines longer than this are not memoised either.
+   */
+  maxLineLength: number;
 }
 
 // Character classes shared by the masks.
@@ -73,14 +82,22 @@ export const MASKS = {
     scope: "line",
     pattern: /(?<![\w.])\d+(?:\.\d+)? (?:[KMGTP]i?B|B)\b/g,
   },
-  /** `scheme://anything` keeps the scheme: `hdfs://<*>`. */
+  /**
+   * `scheme://anything` keeps the scheme: `hdfs://<*>`. The scheme starts where a run of scheme
+   * characters starts (not after `.`, `+` or `-`), so each run is read once (linear time).
+   */
   url: {
     name: "url",
     trigger: ":",
-    pattern: /\b([A-Za-z][A-Za-z0-9+.-]*):\/\/[^\s\])>,;'"]+/g,
+    pattern: /(?<![\w+.-])([A-Za-z][A-Za-z0-9+.-]*):\/\/[^\s\])>,;'"]+/g,
     replacement: "$1://<*>",
   },
-  email: { name: "email", trigger: "@", pattern: /[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g },
+  /** Starts only where a run of address characters starts, so each is read once (linear time). */
+  email: {
+    name: "email",
+    trigger: "@",
+    pattern: /(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g,
+  },
   uuid: {
     name: "uuid",
     trigger: "-",
@@ -102,12 +119,15 @@ export const MASKS = {
     trigger: ".",
     pattern: new RegExp(`${NOT_ALNUM_BEFORE}(?:\\d{1,3}\\.){3}\\d{1,3}${NOT_ALNUM_AFTER}`, "g"),
   },
-  /** `web-node-12`, `msra-sa-41.corp.example.com`, `ns.example.com`. */
+  /**
+   * `web-node-12`, `msra-sa-41.corp.example.com`, `ns.example.com`. A match spans a whole run of
+   * `[\w.-]`, so it starts only where one starts: each run is read once (linear time).
+   */
   hostname: {
     name: "hostname",
     trigger: "-.",
     pattern: new RegExp(
-      `${NOT_ALNUM_BEFORE}(?:[A-Za-z][A-Za-z0-9]*-(?:[A-Za-z0-9]+-)*[A-Za-z][A-Za-z0-9]*-\\d+(?:\\.[A-Za-z][\\w-]*)*|(?:[A-Za-z0-9-]+\\.)+${HOST_TLDS})(?![\\w.-])`,
+      `(?<![\\w.-])(?:[A-Za-z][A-Za-z0-9]*-(?:[A-Za-z0-9]+-)*[A-Za-z][A-Za-z0-9]*-\\d+(?:\\.[A-Za-z][\\w-]*)*|(?:[A-Za-z0-9-]+\\.)+${HOST_TLDS})(?![\\w.-])`,
       "g",
     ),
   },
@@ -167,6 +187,7 @@ export const DEFAULT_MINER_CONFIG: Readonly<MinerConfig> = Object.freeze({
   messageKeys: ["msg", "message", "log", "MESSAGE", "Message", "text", "body"],
   collapseRepeats: true,
   cacheSize: 50_000,
+  maxLineLength: 4096,
 });
 
 /** Fills the unset fields of a partial configuration from the default. */

@@ -1,13 +1,18 @@
 // Structured lines: a JSON object or a logfmt line holds its message in one field. The miner
-// mines that field and hands the other fields back untouched.
+// mines that field and hands the other fields back untouched. Both readers take time linear in
+// the line: logfmt is read by hand in one pass, and JSON nested deeper than MAX_JSON_DEPTH is
+// read as plain text (parsing it is slow, and printing its fields again would overflow the stack).
 
-import { trimmed } from "./chars.ts";
+import { isSpace, trimmed } from "./chars.ts";
 
 export interface Extracted {
   message: string;
   /** The other fields of a JSON or logfmt line; absent for plain text. */
   fields?: Record<string, unknown>;
 }
+
+/** Deepest nesting of objects and arrays a JSON line may have to be read as JSON. */
+export const MAX_JSON_DEPTH = 64;
 
 /** Whether `extractMessage` may find fields in `line`; when not, the line is its own message. */
 export function mayBeStructured(line: string): boolean {
@@ -23,15 +28,43 @@ export function extractMessage(line: string, messageKeys: readonly string[]): Ex
   return { message: line };
 }
 
-function fromJson(line: string, text: string, keys: readonly string[]): Extracted {
+/**
+ * `text` parsed as JSON when it is an object nested at most MAX_JSON_DEPTH deep, else undefined
+ * (not JSON, not an object, or too deep).
+ */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (!nestedWithin(text, MAX_JSON_DEPTH)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { message: line };
+    return undefined;
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { message: line };
-  const record = parsed as Record<string, unknown>;
+  return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : undefined;
+}
+
+/** Whether the brackets of `text` (outside JSON strings) nest at most `max` deep. */
+function nestedWithin(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return false;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return true;
+}
+
+function fromJson(line: string, text: string, keys: readonly string[]): Extracted {
+  const record = parseJsonObject(text);
+  if (record === undefined) return { message: line };
   for (const key of keys) {
     const value = record[key];
     if (typeof value !== "string") continue;
@@ -41,25 +74,26 @@ function fromJson(line: string, text: string, keys: readonly string[]): Extracte
   return { message: line };
 }
 
-const LOGFMT_PAIR = /([^\s="]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)/y;
-const SPACES = /\s*/y;
-
+/**
+ * A logfmt line: `key=value` pairs separated by white space, a value bare (no space or `"`) or
+ * double-quoted with backslash escapes; at least two pairs. Anything else is plain text.
+ */
 function fromLogfmt(line: string, text: string, keys: readonly string[]): Extracted {
   const fields: Record<string, unknown> = {};
+  const n = text.length;
   let pos = 0;
   let pairs = 0;
-  while (pos < text.length) {
-    LOGFMT_PAIR.lastIndex = pos;
-    const m = LOGFMT_PAIR.exec(text);
-    if (m === null) return { message: line };
-    const key = m[1] as string;
-    const raw = m[2] as string;
-    fields[key] = raw.startsWith('"') ? unquote(raw) : raw;
+  while (pos < n) {
+    const eq = keyEnd(text, pos);
+    if (eq < 0) return { message: line };
+    const quoted = quotedEnd(text, eq + 1);
+    const end = quoted >= 0 ? quoted : bareEnd(text, eq + 1);
+    const raw = text.slice(eq + 1, end);
+    fields[text.slice(pos, eq)] = quoted >= 0 ? unquote(raw) : raw;
     pairs++;
-    SPACES.lastIndex = LOGFMT_PAIR.lastIndex;
-    SPACES.exec(text);
-    const next = SPACES.lastIndex;
-    if (next === LOGFMT_PAIR.lastIndex && next < text.length) return { message: line };
+    let next = end;
+    while (next < n && isSpace(text.charCodeAt(next))) next++;
+    if (next === end && next < n) return { message: line };
     pos = next;
   }
   if (pairs < 2) return { message: line };
@@ -70,6 +104,46 @@ function fromLogfmt(line: string, text: string, keys: readonly string[]): Extrac
     return { message: value, fields: rest };
   }
   return { message: line };
+}
+
+/** Where the `=` after a key starting at `pos` is (the key: one or more of `[^\s="]`), or -1. */
+function keyEnd(text: string, pos: number): number {
+  let i = pos;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 61) return i > pos ? i : -1;
+    if (c === 34 || isSpace(c)) return -1;
+    i++;
+  }
+  return -1;
+}
+
+/** Whether `.` in a regex stops at this char code (a line terminator): an escape cannot hold one. */
+const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+/** The end (after the closing quote) of a quoted value starting at `pos`, or -1 when there is none. */
+function quotedEnd(text: string, pos: number): number {
+  if (text.charCodeAt(pos) !== 34) return -1;
+  const n = text.length;
+  for (let i = pos + 1; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return i + 1;
+    if (c !== 92) continue;
+    if (i + 1 >= n || isLineEnd(text.charCodeAt(i + 1))) return -1;
+    i++;
+  }
+  return -1;
+}
+
+/** The end of a bare value starting at `pos`: the first white space or `"`. */
+function bareEnd(text: string, pos: number): number {
+  let i = pos;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || isSpace(c)) break;
+    i++;
+  }
+  return i;
 }
 
 function unquote(raw: string): string {

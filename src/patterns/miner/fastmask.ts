@@ -234,6 +234,45 @@ const REPLACE = new Map<RegExp, (text: string, replacement: string) => string>([
   [MASKS.hex.pattern, (text, replacement) => replaceEach(text, replacement, hexMatchEnd)],
 ]);
 
+/** Whether `.` in a regex stops at this char code (a line terminator). */
+const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+/**
+ * The quoted mask's first match at or after `from`, as `exec` finds it, in linear time. From a
+ * `"` the regex reads escapes (`\` and a character other than a line end) and other characters
+ * up to an unescaped `"`. When it is stuck first (at the end, or at a `\` before a line end),
+ * every `"` it read on the way was escaped, so a match tried from one reads the same characters
+ * from there on and is stuck at the same place: the search goes on from there, not from each `"`.
+ */
+function nextQuoted(text: string, from: number): [number, number] | undefined {
+  const n = text.length;
+  for (let start = text.indexOf('"', from); start >= 0; ) {
+    let i = start + 1;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) return [start, i + 1];
+      if (c !== 92) continue;
+      if (i + 1 < n && !isLineEnd(text.charCodeAt(i + 1))) i++;
+      else break;
+    }
+    if (i >= n) return undefined;
+    start = text.indexOf('"', i);
+  }
+  return undefined;
+}
+
+const FIND = new Map<RegExp, (text: string, from: number) => [number, number] | undefined>([
+  [MASKS.quoted.pattern, nextQuoted],
+]);
+
+/**
+ * The hand-written search of a built-in line pattern, if it has one: the [start, end) of its first
+ * match at or after `from`, as `exec` from `lastIndex = from` finds it.
+ */
+export function findOf(pattern: RegExp): ((text: string, from: number) => [number, number] | undefined) | undefined {
+  return FIND.get(pattern);
+}
+
 /** The hand-written replace of a built-in pattern, if it has one (for replacements without `$`). */
 export function replaceOf(pattern: RegExp): ((text: string, replacement: string) => string) | undefined {
   return REPLACE.get(pattern);

@@ -11,7 +11,7 @@
 
 import type { MaskRule } from "./config.ts";
 import { PLACEHOLDER } from "./config.ts";
-import { digitBlind, hasDigit, mayMatchOf, replaceOf } from "./fastmask.ts";
+import { digitBlind, findOf, hasDigit, mayMatchOf, replaceOf } from "./fastmask.ts";
 import { hashRegion, hashWord, looseHash } from "./hash.ts";
 import { isListItem } from "./pattern.ts";
 import { CHANGED, LIST_ITEM, WordMemo } from "./wordmemo.ts";
@@ -45,6 +45,8 @@ export class Masker {
   readonly #lineBits: number[];
   /** Per line mask: a cheap check that it may match (see fastmask.ts), or undefined. */
   readonly #lineMayMatch: Array<((text: string) => boolean) | undefined>;
+  /** Per line mask: its search (hand-written for some built-in masks, see fastmask.ts). */
+  readonly #lineFind: FindSpan[];
   /** Bits that send a word to the memo: the word masks' and HOLE_BIT. */
   readonly #wordMask: number;
   /** Trigger bits of the ASCII characters, by char code; `otherBits` for the rest. */
@@ -74,6 +76,7 @@ export class Masker {
     this.#wordMasks = masks.filter((m) => m.scope !== "line");
     this.#mayMatch = this.#wordMasks.map((m) => mayMatchOf(m.pattern));
     this.#lineMayMatch = this.#lineMasks.map((m) => mayMatchOf(m.pattern));
+    this.#lineFind = this.#lineMasks.map(findSpan);
     this.#replace = this.#wordMasks.map((m) =>
       (m.replacement ?? "").includes("$") ? undefined : replaceOf(m.pattern),
     );
@@ -123,24 +126,21 @@ export class Masker {
    */
   lineSpans(line: string, bits = this.bitsOf(line)): readonly MaskSpan[] {
     let spans: MaskSpan[] | undefined;
+    /** Characters inside a span kept so far: a later mask's match overlapping one is dropped. */
+    let taken: Uint8Array | undefined;
     for (let k = 0; k < this.#lineMasks.length; k++) {
       const bit = this.#lineBits[k] as number;
       if (bit !== 0 && (bits & bit) === 0) continue;
       const mayMatch = this.#lineMayMatch[k];
       if (mayMatch !== undefined && !mayMatch(line)) continue;
-      const mask = this.#lineMasks[k] as MaskRule;
-      const re = mask.pattern;
-      re.lastIndex = 0;
-      for (let m = re.exec(line); m !== null; m = re.exec(line)) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
-        }
-        const start = m.index;
-        const end = start + m[0].length;
+      const find = this.#lineFind[k] as FindSpan;
+      // one mask's matches do not overlap, so checking each against `taken` reads the line once
+      for (let m = find(line, 0); m !== undefined; m = find(line, m.end)) {
+        taken ??= new Uint8Array(line.length);
+        if (overlaps(taken, m.start, m.end)) continue;
+        taken.fill(1, m.start, m.end);
         spans ??= [];
-        if (spans.some((s) => start < s.end && end > s.start)) continue;
-        spans.push({ start, end, replacement: expand(mask, m) });
+        spans.push(m);
       }
     }
     return spans === undefined ? NO_SPANS : spans.sort((a, b) => a.start - b.start);
@@ -213,6 +213,36 @@ export class Masker {
 }
 
 const NO_SPANS: readonly MaskSpan[] = [];
+
+/** The first match of a line mask at or after `from` (non-empty), or undefined. */
+type FindSpan = (line: string, from: number) => MaskSpan | undefined;
+
+/** The line mask's search: its hand-written one when it has one (see fastmask.ts), else its regex. */
+function findSpan(mask: MaskRule): FindSpan {
+  const replacement = mask.replacement ?? PLACEHOLDER;
+  const find = replacement.includes("$") ? undefined : findOf(mask.pattern);
+  if (find !== undefined) {
+    return (line, from) => {
+      const m = find(line, from);
+      return m === undefined ? undefined : { start: m[0], end: m[1], replacement };
+    };
+  }
+  const re = mask.pattern;
+  return (line, from) => {
+    re.lastIndex = from;
+    for (let m = re.exec(line); m !== null; m = re.exec(line)) {
+      if (m[0].length > 0) return { start: m.index, end: m.index + m[0].length, replacement: expand(mask, m) };
+      re.lastIndex++;
+    }
+    return undefined;
+  };
+}
+
+/** Whether any of `taken[start, end)` is set. */
+function overlaps(taken: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (taken[i] === 1) return true;
+  return false;
+}
 
 /** Expands `$1`-style references of the mask's replacement for one match. */
 function expand(mask: MaskRule, m: RegExpExecArray): string {

@@ -71,16 +71,16 @@ class Mined implements MineResult {
  */
 class ParamReader {
   readonly #masker: Masker;
-  readonly #collapse: boolean;
+  readonly #config: MinerConfig;
   #scanner: Scanner | undefined;
 
-  constructor(masker: Masker, collapseRepeats: boolean) {
+  constructor(masker: Masker, config: MinerConfig) {
     this.#masker = masker;
-    this.#collapse = collapseRepeats;
+    this.#config = config;
   }
 
   read(message: string, holes: readonly Hole[]): string[] {
-    this.#scanner ??= new Scanner(this.#masker, this.#collapse);
+    this.#scanner ??= new Scanner(this.#masker, this.#config.collapseRepeats, this.#config.maxLineLength);
     return paramsAt(holes, this.#scanner.scan(message));
   }
 }
@@ -125,10 +125,10 @@ export class Miner {
   constructor(config: MinerConfig, state?: MinerState) {
     this.config = config;
     const masker = new Masker(config.masks, config.cacheSize);
-    this.#scanner = new Scanner(masker, config.collapseRepeats);
+    this.#scanner = new Scanner(masker, config.collapseRepeats, config.maxLineLength);
     this.#lineCache = new LineMemo(config.cacheSize);
     this.#exact = new ExactLineMemo(config.cacheSize);
-    this.#reader = new ParamReader(masker, config.collapseRepeats);
+    this.#reader = new ParamReader(masker, config);
     if (state !== undefined) this.#load(state);
   }
 
@@ -157,7 +157,10 @@ export class Miner {
       this.#fields = fields;
     }
     const cluster = this.#assign(this.#scanner.scan(this.#message));
-    if (this.#fields === undefined) this.#exact.set(line, this.#gen, cluster.id);
+    // a long line is rare, and memoising it would keep all of it
+    if (this.#fields === undefined && line.length <= this.config.maxLineLength) {
+      this.#exact.set(line, this.#gen, cluster.id);
+    }
     return this.#joined(cluster);
   }
 
@@ -223,7 +226,8 @@ export class Miner {
     const candidates = group.candidates(masked);
     let cluster = candidates.find((c) => accepts(c, masked)) ?? this.#mergeNearest(group, candidates, masked);
     if (cluster === undefined) {
-      cluster = newCluster(this.#nextId++, masked, tokens.words, tokens.seps, this.#tick);
+      const sample = clipped(tokens.words, this.config.maxLineLength);
+      cluster = newCluster(this.#nextId++, masked, sample, tokens.seps, this.#tick);
       group.add(cluster);
       this.#clusters.add(cluster);
     }
@@ -255,8 +259,11 @@ export class Miner {
     if (best === undefined) return undefined;
     const shared = sharedWords(best, bestDiff);
     if (shared < 1) return undefined;
-    const strong = bestDiff.filter((i) => looksLikeValueChange(best.tokens[i] as string, masked[i] as string));
-    const weak = bestDiff.filter((i) => !strong.includes(i));
+    const strong: number[] = [];
+    const weak: number[] = [];
+    for (const i of bestDiff) {
+      (looksLikeValueChange(best.tokens[i] as string, masked[i] as string) ? strong : weak).push(i);
+    }
     if (weak.length > 1) return undefined;
     const [position] = weak;
     if (position !== undefined) {
@@ -276,12 +283,15 @@ export class Miner {
     const value = masked[at] as string;
     if (isEnumLike(value)) return false;
     const counts = new Map<string, number>([[value, 1]]);
+    const skip = new Uint8Array(masked.length);
+    for (const i of ignore) skip[i] = 1;
+    skip[at] = 1;
     for (const c of group.members) {
       const other = c.tokens[at] as string;
       if (c.free[at] === true || hasPlaceholder(other)) continue;
       let agrees = true;
       for (let i = 0; i < masked.length && agrees; i++) {
-        if (i !== at && !ignore.includes(i)) agrees = acceptsAt(c, i, masked[i] as string);
+        if (skip[i] === 0) agrees = acceptsAt(c, i, masked[i] as string);
       }
       if (agrees) counts.set(other, (counts.get(other) ?? 0) + c.count);
     }
@@ -341,9 +351,15 @@ export class Miner {
 
 /** Positions outside `diff` where the cluster has a constant word. */
 function sharedWords(cluster: Cluster, diff: readonly number[]): number {
+  const skip = new Set(diff);
   let n = 0;
   for (let i = 0; i < cluster.tokens.length; i++) {
-    if (!diff.includes(i) && !hasPlaceholder(cluster.tokens[i] as string)) n++;
+    if (!skip.has(i) && !hasPlaceholder(cluster.tokens[i] as string)) n++;
   }
   return n;
+}
+
+/** The words with any longer than `max` (the rest of a long line, see tokenize.ts) cut to `max`. */
+function clipped(words: string[], max: number): string[] {
+  return words.some((w) => w.length > max) ? words.map((w) => (w.length > max ? w.slice(0, max) : w)) : words;
 }

@@ -66,15 +66,19 @@ function isAlnum(ch: string | undefined): boolean {
   return ch !== undefined && ALNUM.test(ch);
 }
 
-/** Index ranges [start, end) of the placeholders in `word`. */
-function holes(word: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let at = word.indexOf(PH); at >= 0; at = word.indexOf(PH, at + PH.length)) out.push([at, at + PH.length]);
-  return out;
+/**
+ * Whether `cut` falls strictly inside a placeholder of `word`. Placeholders cannot overlap, so
+ * this is a placeholder starting one or two characters before the cut (constant time).
+ */
+function insideHole(word: string, cut: number): boolean {
+  return (cut >= 1 && word.startsWith(PH, cut - 1)) || (cut >= 2 && word.startsWith(PH, cut - 2));
 }
 
-function insideHole(ranges: Array<[number, number]>, cut: number): boolean {
-  return ranges.some(([s, e]) => cut > s && cut < e);
+/** Length of the longest end of `word` holding no letter or digit. */
+function punctuationEnd(word: string): number {
+  let s = 0;
+  while (s < word.length && !isAlnum(word[word.length - 1 - s])) s++;
+  return s;
 }
 
 /**
@@ -84,21 +88,21 @@ function insideHole(ranges: Array<[number, number]>, cut: number): boolean {
  */
 export function generalize(a: string, b: string): string {
   if (a === b) return a;
-  const ha = holes(a);
-  const hb = holes(b);
   const max = Math.min(a.length, b.length);
   let p = 0;
   while (p < max && a[p] === b[p]) p++;
-  while (p > 0 && !prefixBoundary(a, b, p, ha, hb)) p--;
+  while (p > 0 && !prefixBoundary(a, b, p)) p--;
   let s = 0;
   while (s < max - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
-  while (s > 0 && !suffixBoundary(a, b, s, ha, hb)) s--;
+  // the common end is kept only when it is punctuation: at most the punctuation end of `a`
+  s = Math.min(s, punctuationEnd(a));
+  while (s > 0 && !suffixBoundary(a, b, s)) s--;
   const out = `${a.slice(0, p)}${PH}${a.slice(a.length - s)}`;
   return out.replace(JOINED_HOLES, PH);
 }
 
-function prefixBoundary(a: string, b: string, p: number, ha: Array<[number, number]>, hb: Array<[number, number]>) {
-  if (insideHole(ha, p) || insideHole(hb, p)) return false;
+function prefixBoundary(a: string, b: string, p: number) {
+  if (insideHole(a, p) || insideHole(b, p)) return false;
   const last = a[p - 1];
   if (!isAlnum(last)) return true;
   // letters followed by digits (or a hole) in both words: `bglio` | `11`
@@ -108,12 +112,9 @@ function prefixBoundary(a: string, b: string, p: number, ha: Array<[number, numb
   return last !== undefined && LETTER.test(last) && digitOrHole(na) && digitOrHole(nb);
 }
 
-function suffixBoundary(a: string, b: string, s: number, ha: Array<[number, number]>, hb: Array<[number, number]>) {
-  const ca = a.length - s;
-  const cb = b.length - s;
-  if (insideHole(ha, ca) || insideHole(hb, cb)) return false;
-  for (let k = ca; k < a.length; k++) if (isAlnum(a[k])) return false;
-  return true;
+/** Whether the last `s` characters (punctuation, see `generalize`) can be kept: no hole is cut. */
+function suffixBoundary(a: string, b: string, s: number) {
+  return !insideHole(a, a.length - s) && !insideHole(b, b.length - s);
 }
 
 /**

@@ -6,6 +6,7 @@
 // the masked line. A line that matches a memoised one is then mined without building any of it.
 
 import { isSpace, regionEquals, trimmed } from "./chars.ts";
+import { DEFAULT_MINER_CONFIG, PLACEHOLDER } from "./config.ts";
 import { hasDigit } from "./fastmask.ts";
 import { FNV_OFFSET, FNV_PRIME, finish, hashRegion, hashWord, mix, shapeKey } from "./hash.ts";
 import type { LineShape } from "./lineshape.ts";
@@ -59,9 +60,13 @@ export class Scanner implements Words {
    */
   #pins: number[] = [];
 
-  constructor(masker: Masker, collapseRepeats: boolean) {
+  /** Characters of a line that are mined; see MinerConfig `maxLineLength`. */
+  readonly #maxLength: number;
+
+  constructor(masker: Masker, collapseRepeats: boolean, maxLength = DEFAULT_MINER_CONFIG.maxLineLength) {
     this.#masker = masker;
     this.#collapse = collapseRepeats;
+    this.#maxLength = maxLength >= 1 ? maxLength : DEFAULT_MINER_CONFIG.maxLineLength;
     this.#shapes = masker.shapeLimit > 0 ? new LineShapes(masker.shapeLimit) : undefined;
   }
 
@@ -98,11 +103,15 @@ export class Scanner implements Words {
       return this;
     }
     // Line masks run only when the line holds their triggers, which the first read collects;
-    // a line they find spans in is read again around them.
-    const bits = this.#read(text, NO_SPANS);
-    const spans = this.#masker.lineSpans(text, bits);
-    if (spans.length > 0) this.#read(text, spans);
-    else if (shapes !== undefined) {
+    // a line they find spans in is read again around them. Past the length limit, the rest of a
+    // long line is one span read as one parameter, and line masks run on the part before it.
+    const cut = cutAt(text, this.#maxLength);
+    const rest: readonly MaskSpan[] =
+      cut < text.length ? [{ start: cut, end: text.length, replacement: PLACEHOLDER }] : NO_SPANS;
+    const bits = this.#read(text, rest);
+    const spans = this.#masker.lineSpans(cut < text.length ? text.slice(0, cut) : text, bits);
+    if (spans.length > 0) this.#read(text, rest.length > 0 ? [...spans, ...rest] : spans);
+    else if (shapes !== undefined && rest.length === 0) {
       this.shape = shapes.insert(
         text,
         key,
@@ -265,6 +274,20 @@ export class Scanner implements Words {
 
 const NO_SPANS: readonly MaskSpan[] = [];
 
+/**
+ * Where the mined part of `text` (trimmed) ends for a limit of `max` characters: its length when
+ * it fits, else the start of the word holding character `max` (of the word before, when that
+ * character is white space), so no word is cut in two and what is kept, separators included,
+ * lies within the limit.
+ */
+export function cutAt(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  let at = max;
+  while (at > 0 && isSpace(text.charCodeAt(at))) at--;
+  while (at > 0 && !isSpace(text.charCodeAt(at - 1))) at--;
+  return at;
+}
+
 /** A word holding line spans: its plain parts word-masked, each span replaced. */
 function spannedWord(
   masker: Masker,
@@ -286,8 +309,13 @@ function spannedWord(
 }
 
 /** Tokenizes `line` (trimmed) with the masker's line spans kept inside single words. */
-export function tokenize(line: string, masker: Masker, collapseRepeats = false): Tokens {
-  return new Scanner(masker, collapseRepeats).scan(line).tokens();
+export function tokenize(
+  line: string,
+  masker: Masker,
+  collapseRepeats = false,
+  maxLength = DEFAULT_MINER_CONFIG.maxLineLength,
+): Tokens {
+  return new Scanner(masker, collapseRepeats, maxLength).scan(line).tokens();
 }
 
 /**
