@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { type Cache, newCounters } from "./types.ts";
+import { type Cache, newCounters, type Versioned } from "./types.ts";
 
 /**
  * In-memory cache bounded by bytes (LRU), used when no Redis is configured.
@@ -52,6 +52,25 @@ export class MemoryCache implements Cache {
 
   async unlock(key: string, token: string) {
     if (this.locks.get(key)?.token === token) this.locks.delete(key);
+  }
+
+  /** A versioned value is kept as `<version>\n<value>` (versions are UUIDs, without a line break). */
+  async getVersioned(key: string) {
+    return this.versioned(key);
+  }
+
+  /** Checks and writes in one synchronous step: nothing else runs in between. */
+  async setIfVersion(key: string, version: string, value: string, ttlSeconds: number) {
+    if (this.versioned(key).version !== version) return false;
+    this.lru.set(key, `${randomUUID()}\n${value}`, { ttl: Math.max(1, Math.round(ttlSeconds)) * 1000 });
+    return this.lru.has(key); // false when the value is beyond the per-entry bound
+  }
+
+  private versioned(key: string): Versioned {
+    const raw = this.lru.get(key);
+    const cut = raw?.indexOf("\n") ?? -1;
+    if (raw === undefined || cut < 0) return { value: undefined, version: "" };
+    return { value: raw.slice(cut + 1), version: raw.slice(0, cut) };
   }
 
   async ping() {}

@@ -5,6 +5,13 @@ import { type Cache, newCounters } from "./types.ts";
 /** Deletes the lock only if it still holds our token (another instance may have taken it after expiry). */
 const UNLOCK_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
+/** Compare-and-set on a hash {v: version, d: data}: writes only when the version is still ARGV[1]. */
+const CAS_SCRIPT = `local v = redis.call("hget", KEYS[1], "v") or ""
+if v ~= ARGV[1] then return 0 end
+redis.call("hset", KEYS[1], "v", ARGV[2], "d", ARGV[3])
+redis.call("expire", KEYS[1], ARGV[4])
+return 1`;
+
 export interface RedisCacheOptions {
   url: string;
   /** Called once when Redis becomes unreachable and once when it is back (not per request). */
@@ -69,6 +76,16 @@ export class RedisCache implements Cache {
 
   async unlock(key: string, token: string) {
     await this.client.eval(UNLOCK_SCRIPT, 1, key, token);
+  }
+
+  async getVersioned(key: string) {
+    const [version, value] = await this.client.hmget(key, "v", "d");
+    return { value: value ?? undefined, version: version ?? "" };
+  }
+
+  async setIfVersion(key: string, version: string, value: string, ttlSeconds: number) {
+    const ttl = Math.max(1, Math.round(ttlSeconds));
+    return (await this.client.eval(CAS_SCRIPT, 1, key, version, randomUUID(), value, ttl)) === 1;
   }
 
   async ping(signal?: AbortSignal) {

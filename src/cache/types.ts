@@ -12,6 +12,12 @@ export interface CacheCounters {
 
 export const newCounters = (): CacheCounters => ({ hits: 0, misses: 0, bypasses: 0, errors: 0 });
 
+/** A value read with its version (`""` when the key holds nothing), for `setIfVersion`. */
+export interface Versioned {
+  value: string | undefined;
+  version: string;
+}
+
 /** The cache every service uses; Redis in production, memory when REDIS_URL is unset. */
 export interface Cache {
   readonly kind: "redis" | "memory";
@@ -27,6 +33,14 @@ export interface Cache {
   tryLock(key: string, ttlMs: number): Promise<string | undefined>;
   /** Releases a lock taken with `tryLock` (only if the token still owns it). */
   unlock(key: string, token: string): Promise<void>;
+  /** Reads a key written by `setIfVersion`, with its version (such a key is read only this way). */
+  getVersioned(key: string): Promise<Versioned>;
+  /**
+   * Compare-and-set shared by every API instance using this cache: writes `value` only when the key is
+   * still at `version` (as `getVersioned` read it; `""` for none) and resolves whether it wrote. Each
+   * write gets a new random version, so a version never comes back.
+   */
+  setIfVersion(key: string, version: string, value: string, ttlSeconds: number): Promise<boolean>;
   /** Resolves when the backend answers; rejects with the reason otherwise. */
   ping(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;

@@ -11,8 +11,10 @@ export interface TemplateLine {
   ts: Nanos;
   /** The raw line (for examples). */
   line: string;
-  /** The message the miner reads (the `msg` of JSON/logfmt, the whole line otherwise). */
+  /** The text the miner reads (`minedText` in message.ts: the message, its fields as `key=<*>`). */
   message: string;
+  /** The values `key=<*>` stands for in `message`, in order; parameter samples show them. */
+  values?: readonly string[] | undefined;
 }
 
 /** Fixed-width buckets over the range: bucket i covers [startMs + i·stepMs, startMs + (i+1)·stepMs). */
@@ -109,7 +111,7 @@ export function templateStats(
     addExample(g.examples, l, exampleCount);
     // Parameters read against a template that changed later no longer line up: skip them.
     if (r.template === template) {
-      r.params.forEach((value, at) => {
+      withValues(r.params, l.values).forEach((value, at) => {
         const counts = g.values[at] ?? new Map<string, number>();
         g.values[at] = counts;
         const v = value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS - 1)}…` : value;
@@ -130,6 +132,21 @@ export function templateStats(
       examples: g.examples.map((e) => e.line),
       params: paramSamples(template, g.values, topValues),
     }));
+}
+
+/**
+ * The parameters with each `<*>` the line's text held put back to the value it stands for (in order), so samples
+ * show `42`, not `<*>`; unchanged when the counts differ (a line that held `<*>` itself).
+ */
+export function withValues(params: string[], values: readonly string[] | undefined): string[] {
+  if (values === undefined || values.length === 0) return params;
+  let holes = 0;
+  for (const p of params) holes += p.split(PLACEHOLDER).length - 1;
+  if (holes !== values.length) return params;
+  let k = 0;
+  return params.map((p) =>
+    p.includes(PLACEHOLDER) ? p.split(PLACEHOLDER).reduce((acc, piece) => acc + values[k++] + piece) : p,
+  );
 }
 
 /** Keeps the newest distinct lines, newest first. */

@@ -1,6 +1,7 @@
 import { findMentions, likelyOrigin, type Origin, type ProblemLine } from "../correlate/origin.ts";
 import { isoFromNs, msFromNs } from "../loki/time.ts";
 import type { PatternLibrary } from "../patterns/library/index.ts";
+import { MINED_TEXT_MINER, minedText } from "../patterns/message.ts";
 import { createMiner } from "../patterns/miner/index.ts";
 import type { LogEntry } from "./entry.ts";
 import { isProblemLevel, type ParsedLine } from "./lines.ts";
@@ -31,9 +32,10 @@ export interface Summary {
 }
 
 /**
- * Groups lines by message template (numbers, ids, hex, IPs, durations masked
- * by the template miner), counts by service and level, and names the likely
- * origin of the failure from the problem lines.
+ * Groups lines by message template (the message without the line's own
+ * timestamp and level, its key=value fields as `key=<*>`, numbers, ids, hex,
+ * IPs, durations masked by the template miner), counts by service and level,
+ * and names the likely origin of the failure from the problem lines.
  */
 export function summarize(
   items: AnalyzedEntry[],
@@ -43,16 +45,19 @@ export function summarize(
 ): Summary {
   const by_service: Record<string, number> = {};
   const by_level: Record<string, number> = {};
-  const miner = createMiner();
+  const miner = createMiner(MINED_TEXT_MINER);
   const clusterOf: number[] = [];
+  const texts: string[] = [];
   for (const it of items) {
     by_service[it.service] = (by_service[it.service] ?? 0) + 1;
     by_level[it.parsed.level] = (by_level[it.parsed.level] ?? 0) + 1;
-    clusterOf.push(miner.add(it.parsed.message).clusterId);
+    const text = minedText({ line: it.entry.line, message: it.parsed.message, fields: it.parsed.fields }).text;
+    texts.push(text);
+    clusterOf.push(miner.train(text));
   }
   const groups = new Map<string, Group & { firstNs: bigint; lastNs: bigint }>();
   items.forEach((it, i) => {
-    const template = miner.templateOf(clusterOf[i]!) ?? it.parsed.message;
+    const template = miner.templateOf(clusterOf[i]!) ?? texts[i]!;
     let g = groups.get(template);
     if (!g) {
       g = {

@@ -108,7 +108,7 @@ describe("GET /patterns on the real Loki", () => {
     expect(pool.seen_total).toBe(poolLines.length);
     expect(db.learned_now).toBe(0);
     await patterns.store.flush();
-    const saved = await t.deps.cache.get(minerKey(tenant, "inventory-db"));
+    const saved = (await t.deps.cache.getVersioned(minerKey(tenant, "inventory-db"))).value;
     expect(JSON.parse(saved!).snapshot.clusters.length).toBeGreaterThan(0);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalRedis, startRedis } from "../../scripts/lib/local-redis.ts";
 import { RedisCache } from "../../src/cache/redis.ts";
-import { LearnedStore, learnNewLines, minerKey } from "../../src/patterns/store.ts";
+import { type LearnedMiner, LearnedStore, learnNewLines, minerKey } from "../../src/patterns/store.ts";
 import { closeClients, eventually, redisClients, runId } from "../harness/services.ts";
 
 const S = 1_000_000_000n;
@@ -60,6 +60,73 @@ describe("learned templates: snapshot and restore through the real Redis", () =>
   });
 });
 
+describe("learned templates of several API instances sharing the real Redis", () => {
+  let a: RedisCache;
+  let b: RedisCache;
+  let c: RedisCache;
+  const tls = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => ({
+      ts: T0 + BigInt(from + i) * S,
+      message: `TLS handshake with 10.0.${from + i}.1 failed: certificate has expired`,
+    }));
+  const counts = (m: LearnedMiner) => Object.fromEntries(m.miner.clusters().map((x) => [x.template, x.count] as const));
+  const UPSTREAM = "upstream payments timed out after <*>ms (attempt <*>)";
+  const TLS = "TLS handshake with <*> failed: certificate has expired";
+
+  beforeAll(async () => {
+    [a, b, c] = (await redisClients(3)) as [RedisCache, RedisCache, RedisCache];
+  });
+  afterAll(() => closeClients(a, b, c));
+
+  it("compare-and-set refuses a write at a version that is gone", async () => {
+    const key = `${minerKey(runId("cas"), "s")}`;
+    const empty = await a.getVersioned(key);
+    expect(empty).toEqual({ value: undefined, version: "" });
+    expect(await a.setIfVersion(key, "", "one", 60)).toBe(true);
+    const one = await b.getVersioned(key);
+    expect(one.value).toBe("one");
+    expect(await a.setIfVersion(key, "", "stale", 60)).toBe(false);
+    expect(await b.setIfVersion(key, one.version, "two", 60)).toBe(true);
+    expect(await a.setIfVersion(key, one.version, "stale", 60)).toBe(false);
+    expect((await c.getVersioned(key)).value).toBe("two");
+    expect(await a.client.ttl(key)).toBeGreaterThan(50);
+  });
+
+  it("two instances learning different templates end with the union, each line counted once", async () => {
+    const tenant = runId("tenant");
+    const first = new LearnedStore({ cache: a, saveDelayMs: 60_000, maxClusters: 50 });
+    const second = new LearnedStore({ cache: b, saveDelayMs: 60_000, maxClusters: 50 });
+    const m1 = await first.get(tenant, "checkout");
+    const m2 = await second.get(tenant, "checkout");
+    learnNewLines(first, m1, lines(30));
+    learnNewLines(second, m2, tls(12, 100));
+    await Promise.all([first.flush(), second.flush()]); // at the same moment: one retries its compare-and-set
+    learnNewLines(first, m1, lines(5, 200));
+    await first.flush();
+    await Promise.all([first.flush(), second.flush()]); // nothing new: nothing counted again
+
+    const third = new LearnedStore({ cache: c, saveDelayMs: 60_000, maxClusters: 50 });
+    const restored = await third.get(tenant, "checkout");
+    expect(counts(restored)).toEqual({ [UPSTREAM]: 35, [TLS]: 12 });
+    expect(restored.watermark).toBe(T0 + 204n * S);
+    expect(counts(m1)).toEqual({ [UPSTREAM]: 35, [TLS]: 12 }); // each save brings the others' learning in
+    const { value } = await c.getVersioned(minerKey(tenant, "checkout"));
+    expect(JSON.parse(value!).snapshot.clusters.length).toBeLessThanOrEqual(50);
+    await Promise.all([first.close(), second.close(), third.close()]);
+  });
+
+  it("no tenant and the tenant `_` never share learned templates", async () => {
+    const service = runId("svc");
+    const first = new LearnedStore({ cache: a, saveDelayMs: 60_000 });
+    learnNewLines(first, await first.get("_", service), lines(4));
+    await first.close();
+    expect(minerKey("_", service)).not.toBe(minerKey(undefined, service));
+    const second = new LearnedStore({ cache: b, saveDelayMs: 60_000 });
+    expect((await second.get(undefined, service)).miner.clusters()).toEqual([]);
+    expect((await second.get("_", service)).miner.clusters()[0]?.count).toBe(4);
+  });
+});
+
 describe("learned templates while Redis is down", () => {
   let redis: LocalRedis;
   let cache: RedisCache;
@@ -82,7 +149,7 @@ describe("learned templates while Redis is down", () => {
     expect(learnNewLines(store, m, lines(5))).toBe(5);
     await expect(store.flush()).resolves.toBeUndefined();
     expect((await store.get(tenant, "checkout")).miner.clusters()[0]?.count).toBe(5);
-    expect(await cache.get(minerKey(tenant, "checkout")).catch(() => "down")).toBe("down");
+    expect(await cache.getVersioned(minerKey(tenant, "checkout")).catch(() => "down")).toBe("down");
 
     // Back up: the snapshot that could not be written is written by the next flush.
     await redis.start();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Cache, MemoryCache } from "../../src/cache/index.ts";
 import { newCounters } from "../../src/cache/types.ts";
-import { LearnedStore, learnNewLines, MINER_INDEX_KEY, minerKey } from "../../src/patterns/store.ts";
+import { LEARNED_INDEX_KEY, LearnedStore, learnNewLines, minerKey } from "../../src/patterns/store.ts";
 
 const S = 1_000_000_000n;
 const T0 = 1_800_000_000n * S;
@@ -10,6 +10,12 @@ const poolLine = (i: number) =>
   `connection pool exhausted: waited ${2000 + i * 37}ms for a connection (active=${20 + (i % 3)} max=20)`;
 const lines = (n: number, from = 0, msg = poolLine) =>
   Array.from({ length: n }, (_, i) => ({ ts: T0 + BigInt(from + i) * S, message: msg(from + i) }));
+
+/** The stored state of (tenant, service), parsed; undefined when none. */
+async function storedOf(cache: Cache, tenant: string | undefined, service: string) {
+  const { value } = await cache.getVersioned(minerKey(tenant, service));
+  return value === undefined ? undefined : JSON.parse(value);
+}
 
 /** A cache that is down: every call fails, as RedisCache does while Redis is unreachable. */
 function downCache(): Cache {
@@ -24,6 +30,8 @@ function downCache(): Cache {
     delete: fail,
     tryLock: fail,
     unlock: fail,
+    getVersioned: fail,
+    setIfVersion: fail,
     ping: fail,
     close: async () => {},
   };
@@ -47,6 +55,8 @@ function flakyCache() {
     delete: guard((k: string) => inner.delete(k)),
     tryLock: guard((k: string, ms: number) => inner.tryLock(k, ms)),
     unlock: guard((k: string, t: string) => inner.unlock(k, t)),
+    getVersioned: guard((k: string) => inner.getVersioned(k)),
+    setIfVersion: guard((k: string, v: string, value: string, ttl: number) => inner.setIfVersion(k, v, value, ttl)),
     ping: guard(async () => {}),
     close: async () => {},
   };
@@ -73,14 +83,14 @@ describe("LearnedStore (memory cache)", () => {
     const a = new LearnedStore({ cache, saveDelayMs: 60_000 });
     const m = await a.get("acme", "inventory-db");
     learnNewLines(a, m, lines(12));
-    expect(await cache.get(minerKey("acme", "inventory-db"))).toBeUndefined(); // debounced
+    expect(await storedOf(cache, "acme", "inventory-db")).toBeUndefined(); // debounced
     await a.flush();
     const key = minerKey("acme", "inventory-db");
     expect(key).toContain("acme");
-    const stored = JSON.parse((await cache.get(key))!);
-    expect(stored).toMatchObject({ v: 1, tenant: "acme", service: "inventory-db", watermark: String(T0 + 11n * S) });
+    const stored = await storedOf(cache, "acme", "inventory-db");
+    expect(stored).toMatchObject({ v: 2, tenant: "acme", service: "inventory-db", watermark: String(T0 + 11n * S) });
     expect(stored.snapshot.clusters).toHaveLength(1);
-    expect(JSON.parse((await cache.get(MINER_INDEX_KEY))!)).toEqual([["acme", "inventory-db"]]);
+    expect(JSON.parse((await cache.get(LEARNED_INDEX_KEY))!)).toEqual([["acme", "inventory-db"]]);
 
     const b = new LearnedStore({ cache, saveDelayMs: 60_000 });
     const r = await b.get("acme", "inventory-db");
@@ -102,7 +112,7 @@ describe("LearnedStore (memory cache)", () => {
     const m = await store.get(undefined, "checkout");
     learnNewLines(store, m, lines(3));
     await new Promise((r) => setTimeout(r, 100));
-    expect(await cache.get(minerKey(undefined, "checkout"))).toBeDefined();
+    expect(await storedOf(cache, undefined, "checkout")).toMatchObject({ tenant: null });
     await store.close();
   });
 
@@ -159,14 +169,19 @@ describe("LearnedStore (memory cache)", () => {
 
   it("starts fresh on a corrupt snapshot", async () => {
     const cache = new MemoryCache(1 << 24);
-    await cache.set(minerKey("acme", "s1"), "{not json", 60);
-    await cache.set(minerKey("acme", "s2"), JSON.stringify({ v: 1, watermark: "5", snapshot: { version: 99 } }), 60);
+    await cache.setIfVersion(minerKey("acme", "s1"), "", "{not json", 60);
+    await cache.setIfVersion(
+      minerKey("acme", "s2"),
+      "",
+      JSON.stringify({ v: 2, watermark: "5", snapshot: { version: 99 } }),
+      60,
+    );
     const store = new LearnedStore({ cache, saveDelayMs: 60_000 });
     expect((await store.get("acme", "s1")).miner.clusters()).toEqual([]);
     expect((await store.get("acme", "s2")).watermark).toBe(0n);
   });
 
-  it("never overwrites a snapshot it could not read: the stored one comes back with the cache", async () => {
+  it("never overwrites a state it could not read: learning during the outage is merged into it", async () => {
     const { cache, state } = flakyCache();
     const before = new LearnedStore({ cache, saveDelayMs: 60_000 });
     learnNewLines(before, await before.get("acme", "s1"), lines(20));
@@ -180,14 +195,16 @@ describe("LearnedStore (memory cache)", () => {
     await store.flush();
 
     state.down = false;
-    await store.flush(); // sees the stored snapshot: does not overwrite it
-    const stored = JSON.parse((await cache.get(minerKey("acme", "s1")))!);
-    expect(stored.snapshot.clusters[0].count).toBe(20);
-    const back = await store.get("acme", "s1");
-    expect(back).not.toBe(fresh);
-    expect(back.miner.clusters()[0]?.count).toBe(20);
-    // Lines the fresh miner saw are newer than the restored watermark: they are learned again.
-    expect(learnNewLines(store, back, lines(3, 100))).toBe(3);
+    await store.flush(); // merges the 3 lines into the 20 stored
+    const stored = (await storedOf(cache, "acme", "s1"))!;
+    expect(stored.snapshot.clusters).toHaveLength(1);
+    expect(stored.snapshot.clusters[0].count).toBe(23);
+    expect(stored.watermark).toBe(String(T0 + 102n * S));
+    // The miner now reads from the merged state, and nothing is counted twice by another flush.
+    expect(fresh.miner.clusters()[0]?.count).toBe(23);
+    await store.flush();
+    expect((await storedOf(cache, "acme", "s1"))!.snapshot.clusters[0].count).toBe(23);
+    expect(learnNewLines(store, fresh, lines(3, 100))).toBe(0);
     await store.close();
   });
 
@@ -199,7 +216,7 @@ describe("LearnedStore (memory cache)", () => {
     await store.flush();
     state.down = false;
     await store.flush();
-    expect(JSON.parse((await cache.get(minerKey("acme", "s9")))!).snapshot.clusters[0].count).toBe(4);
+    expect((await storedOf(cache, "acme", "s9"))!.snapshot.clusters[0].count).toBe(4);
     await store.close();
   });
 });
