@@ -1,11 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
-import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { timeout } from "hono/timeout";
 import { RedisCache } from "./cache/index.ts";
 import type { Deps } from "./deps.ts";
 import { registerHealth } from "./health/routes.ts";
+import { deadline } from "./http/deadline.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./http/errors.ts";
 import { API_PREFIX, OPENAPI_PATH, REFERENCE_PATH } from "./http/paths.ts";
 import { classifyByPath, keyOfAuth, rateLimit } from "./http/rate-limit/index.ts";
@@ -27,13 +26,8 @@ export function createApp(deps: Deps): OpenAPIHono {
       generator: () => crypto.randomUUID(),
     }),
   );
-  app.use(
-    "/api/*",
-    timeout(
-      deps.config.REQUEST_TIMEOUT_MS,
-      () => new HTTPException(504, { message: `Request exceeded ${deps.config.REQUEST_TIMEOUT_MS} ms` }),
-    ),
-  );
+  // Answers 504 at REQUEST_TIMEOUT_MS and aborts the Loki calls behind it (routes pass requestSignal(c) on).
+  app.use("/api/*", deadline(deps.config.REQUEST_TIMEOUT_MS));
 
   app.use(`${API_PREFIX}/*`, deps.auth.middleware);
   app.use(

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, request } from "undici";
 import type { z } from "zod";
+import { asError } from "../errors.ts";
 import { errorFromResponse, errorFromTransport, LokiError } from "./errors.ts";
 import {
   buildInfoSchema,
@@ -29,7 +30,15 @@ export interface LokiClientOptions {
   timeoutMs: number;
   /** Shared connection pool; one is created when omitted. */
   dispatcher?: Dispatcher;
+  /**
+   * Most bytes of one response body read from Loki (default {@link DEFAULT_MAX_RESPONSE_BYTES});
+   * a larger answer fails with a LokiError of kind "limit" (→ 422) without being read further.
+   */
+  maxResponseBytes?: number | undefined;
 }
+
+/** 64 MiB: a page of 5,000 lines of ~13 KB each, far above what a well-formed query returns. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -59,6 +68,7 @@ export class LokiClient {
   readonly url: string;
   readonly tenant: string | undefined;
   private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
 
@@ -66,6 +76,7 @@ export class LokiClient {
     this.url = options.url.replace(/\/+$/, "");
     this.tenant = options.tenant;
     this.timeoutMs = options.timeoutMs;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
       options.dispatcher ??
@@ -255,13 +266,40 @@ export class LokiClient {
         signal,
         dispatcher: this.dispatcher,
       });
-      const text = await res.body.text();
+      const text = await readBounded(res, this.maxResponseBytes, cleanPath);
       return { status: res.statusCode, text };
     } catch (err) {
-      if (o?.signal?.aborted && !deadline.aborted) throw o.signal.reason ?? err;
+      // The caller left or its deadline passed: fail with its reason (an Error, never a thrown string).
+      if (o?.signal?.aborted && !deadline.aborted) throw asError(o.signal.reason ?? err);
       throw errorFromTransport(cleanPath, err, deadline.aborted, timeoutMs);
     }
   }
+}
+
+/**
+ * Reads a response body as UTF-8 text, at most `maxBytes` of it: a larger
+ * body (by its Content-Length, or as it streams in) is dropped unread past
+ * the bound and fails with a LokiError of kind "limit".
+ */
+async function readBounded(res: Dispatcher.ResponseData, maxBytes: number, path: string): Promise<string> {
+  const tooBig = () => {
+    res.body.destroy();
+    return new LokiError(
+      "limit",
+      `Loki's answer to ${path} is larger than ${maxBytes} bytes (LOKI_MAX_RESPONSE_BYTES); it was not read`,
+      { path, lokiStatus: res.statusCode, limit: "LOKI_MAX_RESPONSE_BYTES" },
+    );
+  };
+  const declared = Number(res.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooBig();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooBig();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
 }
 
 function encodeParams(params: Params): string {

@@ -1,4 +1,4 @@
-import { type Dropped, fitToBudget, stampTokens } from "../query/budget.ts";
+import { costOf, type Dropped, fitAndStamp, type Step } from "../query/budget.ts";
 import { PatternsError } from "./errors.ts";
 
 /**
@@ -38,61 +38,65 @@ export interface Trimmable {
   stats?: { truncated: boolean };
 }
 
+type Template = { count: number; examples: string[]; params?: unknown[] };
+
 export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: number): T {
   const d = answer.dropped;
-  const entries = answer.library.patterns;
-  const learned = answer.learned ?? [];
-  const templates = () => learned.flatMap((s) => s.templates);
-  const hasLearned = learned.length > 0;
+  const steps = (answer.learned ?? []).length > 0 ? learnedSteps(answer) : librarySteps(answer);
+  const scanTruncated = answer.stats?.truncated ?? false;
+  const settle = () => {
+    if (answer.stats) answer.stats.truncated = scanTruncated || d.groups + d.examples > 0;
+  };
+  const result = fitAndStamp(answer, maxTokens, steps, settle);
+  if (!result.fits) {
+    throw new PatternsError(
+      "refused",
+      "budget-too-small",
+      "max_tokens too small",
+      `even trimmed to its skeleton this answer needs ${result.need} tokens, more than max_tokens=${maxTokens}`,
+      `Raise max_tokens to at least ${Math.ceil(result.need * 1.1)}, or ask for less (one service, a category filter).`,
+    );
+  }
+  return answer;
+}
 
-  let compacted = 0;
-  const compactLibrary = () => {
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i]!;
-      if (e.description !== undefined || e.remediation !== undefined) {
-        delete e.description;
-        delete e.remediation;
-        setNote(d, "library", libraryNote(d));
-        compacted++;
-        return true;
-      }
-    }
-    return false;
-  };
-  const libraryNote = (x: PatternsDropped) =>
-    `${compacted} library entr${compacted === 1 ? "y" : "ies"} shortened to id/title${x.library ? `, ${x.library} left out` : ""}; read them with /patterns?category=…`;
-  const dropLibrary = () => {
-    if (entries.length === 0) return false;
-    entries.pop();
-    d.library++;
-    setNote(d, "library", libraryNote(d));
-    return true;
-  };
-  const dropParams = () => {
-    const t = [...templates()].reverse().find((x) => x.params !== undefined);
-    if (!t) return false;
+/** Library-only answers: shorten entries, then drop them, then extra hints. */
+function librarySteps(answer: Trimmable): Step[] {
+  const library = libraryTrim(answer);
+  return [library.compact, library.drop, hintDropper(answer)];
+}
+
+/** With learned templates: the cheapest losses first, the rarest templates last. */
+function learnedSteps(answer: Trimmable): Step[] {
+  const d = answer.dropped;
+  const learned = answer.learned ?? [];
+  const removed = new WeakSet<Template>();
+  const library = libraryTrim(answer);
+
+  const dropParams = rarestFirst(learned, removed, (t) => {
+    if (t.params === undefined) return false;
+    const cost = costOf(t.params) + 2;
     delete t.params;
     d.params++;
     setNote(d, "params", `parameter samples of the ${d.params} rarest template(s)`);
-    return true;
-  };
-  const dropExample = (keep: number) => () => {
-    const t = [...templates()].reverse().find((x) => x.examples.length > keep);
-    if (!t) return false;
-    t.examples.pop();
-    d.examples++;
-    return true;
-  };
+    return cost;
+  });
+  const dropExample = (keep: number) =>
+    rarestFirst(learned, removed, (t) => {
+      if (t.examples.length <= keep) return false;
+      d.examples++;
+      return costOf(t.examples.pop());
+    });
   const dropLoki = () => {
-    const section = [...(answer.loki ?? [])].sort((a, b) => b.patterns.length - a.patterns.length)[0];
+    let section: { patterns: unknown[] } | undefined;
+    for (const s of answer.loki ?? []) if (!section || s.patterns.length > section.patterns.length) section = s;
     if (!section || section.patterns.length === 0) return false;
-    section.patterns.pop();
     d.loki_patterns++;
     setNote(d, "loki", `Loki's ${d.loki_patterns} smallest pattern(s)`);
-    return true;
+    return costOf(section.patterns.pop());
   };
   const dropTemplate = (keepPerService: number) => () => {
-    let pick: { templates: Array<{ count: number }> } | undefined;
+    let pick: { templates: Template[] } | undefined;
     for (const s of learned) {
       const last = s.templates.at(-1);
       if (!last || s.templates.length <= keepPerService) continue;
@@ -100,51 +104,88 @@ export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: num
     }
     if (!pick) return false;
     const t = pick.templates.pop()!;
+    removed.add(t);
     d.groups++;
     d.lines += t.count;
     setNote(d, "templates", `the ${d.groups} rarest template(s), ${d.lines} line(s) in all`);
-    return true;
+    return costOf(t);
   };
-  const dropHint = () => (answer.hints.length > 1 ? Boolean(answer.hints.pop()) : false);
-
-  const steps = hasLearned
-    ? [
-        compactLibrary,
-        dropParams,
-        dropExample(1),
-        dropLoki,
-        dropLibrary,
-        dropTemplate(1),
-        dropExample(0),
-        dropTemplate(0),
-        dropHint,
-      ]
-    : [compactLibrary, dropLibrary, dropHint];
-
-  answer.tokens = 999_999; // the widest value `tokens` takes, so stamping it later cannot overflow
-  const scanTruncated = answer.stats?.truncated ?? false;
-  const result = fitToBudget(answer, maxTokens, steps);
-  const mark = () => {
-    if (answer.stats) answer.stats.truncated = scanTruncated || d.groups + d.examples > 0;
-  };
-  mark();
-  let tokens = stampTokens(answer);
-  while (tokens > maxTokens) {
-    if (!steps.some((step) => step())) {
-      const need = Math.max(tokens, result.tokens);
-      throw new PatternsError(
-        "refused",
-        "budget-too-small",
-        "max_tokens too small",
-        `even trimmed to its skeleton this answer needs ${need} tokens, more than max_tokens=${maxTokens}`,
-        `Raise max_tokens to at least ${Math.ceil(need * 1.1)}, or ask for less (one service, a category filter).`,
-      );
-    }
-    mark();
-    tokens = stampTokens(answer);
-  }
-  return answer;
+  return [
+    library.compact,
+    dropParams,
+    dropExample(1),
+    dropLoki,
+    library.drop,
+    dropTemplate(1),
+    dropExample(0),
+    dropTemplate(0),
+    hintDropper(answer),
+  ];
 }
+
+/**
+ * A step that applies `trim` to the templates from the last (rarest) to the
+ * first, in the order the services list them, moving on when `trim` returns
+ * false; it remembers where it stopped, so n templates cost O(n) in all.
+ */
+function rarestFirst(
+  learned: Array<{ templates: Template[] }>,
+  removed: WeakSet<Template>,
+  trim: (t: Template) => number | false,
+): Step {
+  let order: Template[] | undefined;
+  let i = 0;
+  return () => {
+    if (!order) {
+      order = learned.flatMap((s) => s.templates).reverse();
+      i = 0;
+    }
+    for (; i < order.length; i++) {
+      const t = order[i]!;
+      if (removed.has(t)) continue;
+      const cost = trim(t);
+      if (cost !== false) return cost;
+    }
+    return false;
+  };
+}
+
+/** Library entries shortened to id/title from the last one, then left out from the last one. */
+function libraryTrim(answer: Trimmable): { compact: Step; drop: Step } {
+  const d = answer.dropped;
+  const entries = answer.library.patterns;
+  let compacted = 0;
+  let next = entries.length - 1;
+  const note = () =>
+    setNote(
+      d,
+      "library",
+      `${compacted} library entr${compacted === 1 ? "y" : "ies"} shortened to id/title${d.library ? `, ${d.library} left out` : ""}; read them with /patterns?category=…`,
+    );
+  const compact = () => {
+    for (next = Math.min(next, entries.length - 1); next >= 0; next--) {
+      const e = entries[next]!;
+      if (e.description === undefined && e.remediation === undefined) continue;
+      const cost = costOf({ description: e.description, remediation: e.remediation });
+      delete e.description;
+      delete e.remediation;
+      compacted++;
+      note();
+      return cost;
+    }
+    return false;
+  };
+  const drop = () => {
+    if (entries.length === 0) return false;
+    const e = entries.pop();
+    d.library++;
+    note();
+    return costOf(e);
+  };
+  return { compact, drop };
+}
+
+const hintDropper = (answer: Trimmable) => () => (answer.hints.length > 1 ? costOf(answer.hints.pop()) : false);
 
 /** One note per kind of removal, updated in place. */
 function setNote(dropped: Dropped, kind: string, text: string) {

@@ -1,6 +1,7 @@
-import { type Dropped, fitToBudget, stampTokens, tokensOf } from "./budget.ts";
+import { costOf, type Dropped, fitAndStamp, type Step, tokensOf } from "./budget.ts";
 import { QueryError } from "./errors.ts";
-import type { QueryAnswer } from "./service.ts";
+import type { Group } from "./summarize.ts";
+import type { QueryAnswer } from "./types.ts";
 
 /**
  * Fitting /query answers into max_tokens: list answers keep as many items as
@@ -49,79 +50,96 @@ export function fitList(
   ]);
 }
 
-export function budget(answer: QueryAnswer, maxTokens: number, steps: Array<() => boolean>): QueryAnswer {
-  answer.tokens = 999_999; // the widest value `tokens` can take, so stamping it later cannot overflow
+export function budget(answer: QueryAnswer, maxTokens: number, steps: Step[]): QueryAnswer {
   const scanTruncated = answer.stats.truncated;
-  const result = fitToBudget(answer, maxTokens, steps);
-  const dropped = answer.dropped.groups + answer.dropped.lines + answer.dropped.examples > 0;
-  answer.stats.truncated = scanTruncated || dropped;
-  let tokens = stampTokens(answer);
-  while (tokens > maxTokens) {
-    if (!steps.some((step) => step())) {
-      throw new QueryError(
-        "refused",
-        "budget-too-small",
-        "max_tokens too small",
-        `even trimmed to its skeleton this answer needs ${Math.max(tokens, result.tokens)} tokens, more than max_tokens=${maxTokens}`,
-        `Raise max_tokens to at least ${Math.ceil(Math.max(tokens, result.tokens) * 1.1)}, or narrow the query (fewer services, a shorter logql).`,
-      );
-    }
-    tokens = stampTokens(answer);
+  const settle = () => {
+    const dropped = answer.dropped.groups + answer.dropped.lines + answer.dropped.examples > 0;
+    answer.stats.truncated = scanTruncated || dropped;
+  };
+  const result = fitAndStamp(answer, maxTokens, steps, settle);
+  if (!result.fits) {
+    throw new QueryError(
+      "refused",
+      "budget-too-small",
+      "max_tokens too small",
+      `even trimmed to its skeleton this answer needs ${result.need} tokens, more than max_tokens=${maxTokens}`,
+      `Raise max_tokens to at least ${Math.ceil(result.need * 1.1)}, or narrow the query (fewer services, a shorter logql).`,
+    );
   }
   return answer;
 }
 
-export function trimOrigin(answer: QueryAnswer): boolean {
-  const origin = answer.likely_origin as { evidence: string[]; alternatives: unknown[] } | null | undefined;
+/** The trimming order of a summary, cheapest loss first. */
+export function summarySteps(answer: QueryAnswer, groups: Group[]): Step[] {
+  return [
+    examplesDropper(groups, answer.dropped, 1),
+    () => dropRarestGroup(groups, answer.dropped, 1),
+    () => dropLast(answer.next_calls ?? [], answer.dropped, "next_calls"),
+    () => trimOrigin(answer),
+    examplesDropper(groups, answer.dropped, 0),
+    () => dropRarestGroup(groups, answer.dropped, 0),
+    () => trimCounts(answer),
+    () => (answer.hints.length > 1 ? costOf(answer.hints.pop()) : false),
+  ];
+}
+
+export function trimOrigin(answer: QueryAnswer): number | false {
+  const origin = answer.likely_origin;
   if (!origin) return false;
-  if (origin.alternatives.length) return Boolean(origin.alternatives.pop());
-  if (origin.evidence.length > 1) return Boolean(origin.evidence.pop());
-  const o = origin as unknown as { reason: string; evidence: string[] };
+  if (origin.alternatives.length) return costOf(origin.alternatives.pop());
+  if (origin.evidence.length > 1) return costOf(origin.evidence.pop());
   const clip = (t: string) => (t.length > 100 ? `${t.slice(0, 99)}…` : t);
-  if (o.reason.length > 100 || (o.evidence[0]?.length ?? 0) > 100) {
-    o.reason = clip(o.reason);
-    o.evidence = o.evidence.map(clip);
-    return true;
+  if (origin.reason.length > 100 || (origin.evidence[0]?.length ?? 0) > 100) {
+    const before = tokensOf([origin.reason, origin.evidence]);
+    origin.reason = clip(origin.reason);
+    origin.evidence = origin.evidence.map(clip);
+    return Math.max(1, before - tokensOf([origin.reason, origin.evidence]));
   }
   return false;
 }
 
-/** Keeps the five biggest services in counts.by_service. */
-export function trimCounts(answer: QueryAnswer): boolean {
-  const counts = answer.counts as { by_service: Record<string, number> } | undefined;
+/** Keeps the five biggest services in counts.by_service: removes the smallest (the last of equals). */
+export function trimCounts(answer: QueryAnswer): number | false {
+  const counts = answer.counts;
   if (!counts) return false;
-  const entries = Object.entries(counts.by_service).sort((a, b) => b[1] - a[1]);
+  const entries = Object.entries(counts.by_service);
   if (entries.length <= 5) return false;
-  const [name] = entries.at(-1)!;
-  delete counts.by_service[name];
+  let smallest = entries[0]!;
+  for (const e of entries) if (e[1] <= smallest[1]) smallest = e;
+  delete counts.by_service[smallest[0]];
   setNote(answer.dropped, "counts", "counts.by_service keeps only the 5 biggest services");
-  return true;
+  return costOf({ [smallest[0]]: smallest[1] });
 }
 
-export function dropExamples(groups: Array<{ examples: string[] }>, dropped: Dropped, keep: number): boolean {
-  // Drop examples from the rarest groups first, down to `keep` per group.
-  for (let i = groups.length - 1; i >= 0; i--) {
-    const g = groups[i]!;
-    if (g.examples.length > keep) {
-      g.examples.pop();
-      dropped.examples++;
-      return true;
+/**
+ * A step that drops examples from the rarest groups first, down to `keep` per
+ * group. It remembers where it stopped, so trimming n groups costs O(n) in all.
+ */
+export function examplesDropper(groups: Array<{ examples: string[] }>, dropped: Dropped, keep: number): Step {
+  let i = groups.length - 1;
+  return () => {
+    for (i = Math.min(i, groups.length - 1); i >= 0; i--) {
+      const g = groups[i]!;
+      if (g.examples.length > keep) {
+        dropped.examples++;
+        return costOf(g.examples.pop());
+      }
     }
-  }
-  return false;
+    return false;
+  };
 }
 
 export function dropRarestGroup(
   groups: Array<{ count: number; template: string }>,
   dropped: Dropped,
   keep: number,
-): boolean {
+): number | false {
   if (groups.length <= keep) return false;
   const g = groups.pop()!;
   dropped.groups++;
   dropped.lines += g.count;
   setNote(dropped, "groups", `the ${dropped.groups} rarest template group(s), ${dropped.lines} line(s) in all`);
-  return true;
+  return costOf(g);
 }
 
 /** One note per kind of removal, updated in place (notes count against the budget too). */
@@ -132,10 +150,10 @@ function setNote(dropped: Dropped, kind: string, text: string) {
   else dropped.notes.push(prefix + text);
 }
 
-export function dropLast(items: unknown[], dropped: Dropped, what: string): boolean {
+export function dropLast(items: unknown[], dropped: Dropped, what: string): number | false {
   if (items.length === 0) return false;
-  items.pop();
+  const item = items.pop();
   dropped.lines++;
   setNote(dropped, what, `trailing ${what} removed`);
-  return true;
+  return costOf(item);
 }

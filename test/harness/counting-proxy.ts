@@ -4,8 +4,10 @@ import { freePort } from "../../scripts/lib/free-port.ts";
 /**
  * A transparent HTTP proxy in front of the real Loki that counts the calls it
  * forwards by path, so tests can see how many Loki queries a request caused.
+ * With `delayMs`, every call is held that long before it is forwarded (a slow
+ * network path to the real Loki; the answers stay Loki's own).
  */
-export async function startCountingProxy(target: string) {
+export async function startCountingProxy(target: string, options: { delayMs?: number } = {}) {
   const counts = new Map<string, number>();
   const port = await freePort();
   const server: Server = createServer(async (req, res) => {
@@ -13,6 +15,7 @@ export async function startCountingProxy(target: string) {
     counts.set(path, (counts.get(path) ?? 0) + 1);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host") headers[k] = v;
     try {
@@ -32,6 +35,8 @@ export async function startCountingProxy(target: string) {
   return {
     url: `http://127.0.0.1:${port}`,
     count: (path: string) => counts.get(path) ?? 0,
+    /** Calls forwarded so far, every path together. */
+    total: () => [...counts.values()].reduce((a, b) => a + b, 0),
     reset: () => counts.clear(),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

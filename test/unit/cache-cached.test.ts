@@ -18,6 +18,8 @@ class BrokenCache implements Cache {
   delete = this.fail;
   tryLock = this.fail;
   unlock = this.fail;
+  getVersioned = this.fail;
+  setIfVersion = this.fail;
   ping = this.fail;
   close = async () => {};
 }
@@ -82,6 +84,94 @@ describe("cached (in-memory cache)", () => {
     expect(cache.sizeBytes).toBeLessThanOrEqual(64 * 1024);
     expect(await cache.get("k199")).toBeDefined();
     expect(await cache.get("k0")).toBeUndefined();
+  });
+});
+
+/** A computation that takes `ms` unless its signal aborts first, recording the signals it was given. */
+function abortable(value: string, ms: number) {
+  const fn = async (signal: AbortSignal) => {
+    fn.signals.push(signal);
+    await sleep(ms, undefined, { signal });
+    return value;
+  };
+  fn.signals = [] as AbortSignal[];
+  return fn;
+}
+
+describe("cached: shared work survives its callers", () => {
+  it("a caller that leaves does not fail the others, and gets an Error (not the string reason)", async () => {
+    const cache = new MemoryCache(1 << 20);
+    const compute = abortable("v", 80);
+    const first = new AbortController();
+    const a = cached(cache, "k", 30, compute, { signal: first.signal });
+    const b = cached(cache, "k", 30, compute, { signal: new AbortController().signal });
+    await sleep(10);
+    first.abort("Client connection prematurely closed."); // what @hono/node-server aborts with
+    const [ra, rb] = await Promise.allSettled([a, b]);
+    expect(ra.status).toBe("rejected");
+    const reason = (ra as PromiseRejectedResult).reason;
+    expect(reason).toBeInstanceOf(Error);
+    expect((reason as Error).message).toBe("Client connection prematurely closed.");
+    expect(rb).toEqual({ status: "fulfilled", value: { value: "v", status: "HIT" } });
+    expect(compute.signals).toHaveLength(1);
+    expect(compute.signals[0]!.aborted).toBe(false);
+    expect(compute.signals[0]).not.toBe(first.signal);
+  });
+
+  it("the computation is aborted when the last waiting caller leaves, and the next call starts afresh", async () => {
+    const cache = new MemoryCache(1 << 20);
+    const compute = abortable("v", 200);
+    const callers = [new AbortController(), new AbortController()];
+    const pending = Promise.allSettled(callers.map((c) => cached(cache, "k", 30, compute, { signal: c.signal })));
+    await sleep(10);
+    callers[0]!.abort(new Error("gone"));
+    await sleep(10);
+    expect(compute.signals[0]!.aborted).toBe(false);
+    callers[1]!.abort(new Error("gone too"));
+    const settled = await pending;
+    expect(settled.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(compute.signals[0]!.aborted).toBe(true);
+    expect(compute.signals[0]!.reason).toBeInstanceOf(Error);
+    expect(await cached(cache, "k", 30, abortable("fresh", 5))).toEqual({ value: "fresh", status: "MISS" });
+  });
+
+  it("a caller without a signal keeps the computation alive when the others leave", async () => {
+    const cache = new MemoryCache(1 << 20);
+    const compute = abortable("v", 60);
+    const leaving = new AbortController();
+    const staying = cached(cache, "k", 30, compute);
+    const left = cached(cache, "k", 30, compute, { signal: leaving.signal });
+    await sleep(10);
+    leaving.abort(new Error("gone"));
+    await expect(left).rejects.toThrow("gone");
+    expect(await staying).toEqual({ value: "v", status: "MISS" });
+    expect(compute.signals[0]!.aborted).toBe(false);
+  });
+
+  it("an already aborted caller computes nothing", async () => {
+    const cache = new MemoryCache(1 << 20);
+    const compute = abortable("v", 5);
+    await expect(cached(cache, "k", 30, compute, { signal: AbortSignal.abort(new Error("late")) })).rejects.toThrow(
+      "late",
+    );
+    expect(compute.signals).toHaveLength(0);
+  });
+
+  it("every thrown value reaches every caller as an Error", async () => {
+    const cache = new MemoryCache(1 << 20);
+    const throwsString = async () => {
+      await sleep(20);
+      throw "not an error";
+    };
+    const settled = await Promise.allSettled([
+      cached(cache, "k", 30, throwsString),
+      cached(cache, "k", 30, throwsString, { signal: new AbortController().signal }),
+    ]);
+    for (const r of settled) {
+      expect(r.status).toBe("rejected");
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(Error);
+      expect(((r as PromiseRejectedResult).reason as Error).message).toBe("not an error");
+    }
   });
 });
 

@@ -16,7 +16,8 @@ describe("tokensOf", () => {
   });
 
   it("is not chars/4", () => {
-    const value = { text: "a".repeat(400) };
+    // (a run of one letter past 256 characters is counted in pieces: see query-tokens.test.ts)
+    const value = { text: "a".repeat(200) };
     expect(tokensOf(value)).toBe(countTokens(JSON.stringify(value)));
     expect(tokensOf(value)).not.toBe(Math.ceil(JSON.stringify(value).length / 4));
   });
