@@ -14,6 +14,8 @@ const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(
 const UNIT_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
 /** Longest range or offset we render: 10 years, far beyond any Loki retention. */
 export const MAX_DURATION_MS = 10 * 365 * 86_400_000;
+/** Longest duration Loki parses (Prometheus' model.ParseDuration: int64 nanoseconds, about 292 years). */
+export const MAX_PARSED_DURATION_MS = 9_223_372_036_854;
 
 function invalid(field: string, message: string): LogqlError {
   return new LogqlError(`${field} ${message}`, {
@@ -30,8 +32,10 @@ export function parseDuration(text: string, field = "duration"): number {
   let ms = 0;
   for (let i = 0; i < UNIT_MS.length; i++) {
     const part = m[i + 1];
-    if (part !== undefined) ms += Number(part) * (UNIT_MS[i] ?? 0);
+    // 16 digits or more overflow any unit (and would lose precision): refuse before multiplying.
+    if (part !== undefined) ms += part.length > 15 ? Number.POSITIVE_INFINITY : Number(part) * (UNIT_MS[i] ?? 0);
   }
+  if (!(ms <= MAX_PARSED_DURATION_MS)) throw invalid(field, `${JSON.stringify(text.slice(0, 40))} is too long`);
   return ms;
 }
 

@@ -12,6 +12,7 @@ export { isLogqlError, LogqlError, type LogqlErrorCode } from "./errors.ts";
 export { assertSelectable, isBroadMatcher, isMatchAll, matchesEmpty } from "./matchall.ts";
 export { isLabelName, LABEL_NAME, labelName, labelNames } from "./names.ts";
 export { isBacktickSafe, type LiteralStyle, literal, quote, quoteBacktick } from "./quote.ts";
+export { durationTextMs, type ReadSpan, readSpan, readSpanOf } from "./readspan.ts";
 export { type CheckRegexOptions, checkRegex, labelRegexMatches, type RegexInfo, regexInfo } from "./regex.ts";
 export {
   renderLabelFilterExpr,

@@ -1,7 +1,8 @@
-import { findSelectors, isMatchAll, type Matcher, render, tokenize } from "../logql/index.ts";
+import { findSelectors, isMatchAll, type Matcher, readSpan, render, tokenize } from "../logql/index.ts";
 import type { LokiClient } from "../loki/client.ts";
-import type { Nanos } from "../loki/time.ts";
+import { isoFromNs, type Nanos, NS_PER_MS } from "../loki/time.ts";
 import { QueryError } from "./errors.ts";
+import { formatMs } from "./time.ts";
 
 /**
  * Cost guardrail, before a query reaches Loki: refuse raw selectors that
@@ -21,6 +22,54 @@ export function refuseMatchAll(logql: string): void {
       );
     }
   }
+}
+
+/** Log queries start with a selector; anything else (sum(...), rate(...)) is a metric query. */
+export const isMetricQuery = (logql: string): boolean => tokenize(logql).tokens[0]?.text !== "{";
+
+/** Modes other than raw read log lines: a metric `logql` there is a caller's mistake, not a server error. */
+export function refuseMetricInMode(mode: string, logql: string): void {
+  if (!isMetricQuery(logql)) return;
+  throw new QueryError(
+    "invalid",
+    "metric-needs-raw",
+    "Metric query in a line mode",
+    `mode=${mode} reads and groups log lines, but logql is a metric query (it returns numbers, not lines)`,
+    "Send the metric query with mode=raw (or without mode), or give mode=" +
+      `${mode} a log query such as {service_name="checkout"} |= "timeout".`,
+  );
+}
+
+/**
+ * The range a raw query really reads: its range vectors and offsets reach
+ * outside [start, end] (`[5m] offset 1h` reads from start - 1h5m). Refuses it
+ * when that is longer than the maximum; otherwise it is what the byte estimate covers.
+ */
+export function readRangeOf(
+  logql: string,
+  range: { start: Nanos; end: Nanos },
+  maxRangeMs: number,
+): { start: Nanos; end: Nanos } {
+  const span = readSpan(logql);
+  const before = span.maxRangeMs + span.maxOffsetMs;
+  const after = -span.minOffsetMs;
+  const spanMs = Number((range.end - range.start) / NS_PER_MS) + before + after;
+  if (spanMs > maxRangeMs) {
+    const reaches = [
+      span.maxRangeMs > 0 ? `range vectors of up to ${formatMs(span.maxRangeMs)}` : "",
+      span.maxOffsetMs > 0 ? `an offset of ${formatMs(span.maxOffsetMs)}` : "",
+      span.minOffsetMs < 0 ? `a negative offset of ${formatMs(after)}` : "",
+    ].filter(Boolean);
+    throw new QueryError(
+      "invalid",
+      "range-too-long",
+      "Query reads too long a range",
+      `with ${reaches.join(" and ")}, the query reads ${formatMs(spanMs)} of logs around ${isoFromNs(range.start)} – ${isoFromNs(range.end)}, more than the maximum of ${formatMs(maxRangeMs)}`,
+      `Keep the time range plus the longest [range] and offset within ${formatMs(maxRangeMs)}: shorten start/end (e.g. since=1h), the [range] (e.g. [5m]) or the offset.`,
+    );
+  }
+  const start = range.start - BigInt(Math.ceil(before)) * NS_PER_MS;
+  return { start: start < 0n ? 0n : start, end: range.end + BigInt(Math.ceil(after)) * NS_PER_MS };
 }
 
 /** The stream selectors of a LogQL query, rendered (for volume estimates). */

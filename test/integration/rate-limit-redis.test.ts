@@ -24,7 +24,7 @@ function instance(cache: RedisCache, keyPrefix: string) {
       keyPrefix,
     }),
   );
-  app.get(`${P}/services`, (c) => c.json({ ok: true }));
+  app.get(`${P}/labels`, (c) => c.json({ ok: true }));
   app.get(`${P}/query`, (c) => c.json({ ok: true }));
   app.onError(errorHandler(silentLogger));
   return app;
@@ -59,7 +59,7 @@ describe("rateLimit on the suite's Redis", () => {
     expect(Number(limited.headers.get("ratelimit-reset"))).toBe(retryAfter);
     expect(await limited.json()).toMatchObject({ status: 429, hint: expect.stringMatching(/^Retry after/) });
 
-    const cheap = await get(b, `${P}/services`);
+    const cheap = await get(b, `${P}/labels`);
     expect(cheap.status).toBe(200);
     expect(cheap.headers.get("ratelimit-limit")).toBe("4");
     expect(cheap.headers.get("ratelimit-remaining")).toBe("3");
@@ -84,13 +84,13 @@ describe("rateLimit while Redis stops and comes back", () => {
   it("falls back to an in-memory budget without failing a request, then uses Redis again", async () => {
     const prefix = runId("rlfb");
     const app = instance(cache, prefix);
-    expect((await get(app, `${P}/services`, "before")).status).toBe(200);
+    expect((await get(app, `${P}/labels`, "before")).status).toBe(200);
     expect(await cache.client.get(`${prefix}:cheap:before`)).toBe("1");
 
     await redis.stop();
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await get(app, `${P}/services`, "during");
+      const res = await get(app, `${P}/labels`, "during");
       statuses.push(res.status);
       expect(res.headers.get("ratelimit-limit")).toBe("4");
     }
@@ -99,7 +99,7 @@ describe("rateLimit while Redis stops and comes back", () => {
 
     await redis.start(); // same port, empty data
     await eventually(async () => (cache.isUp ? true : undefined), 15_000, 100);
-    const res = await get(app, `${P}/services`, "after");
+    const res = await get(app, `${P}/labels`, "after");
     expect(res.status).toBe(200);
     expect(await cache.client.get(`${prefix}:cheap:after`)).toBe("1");
   });

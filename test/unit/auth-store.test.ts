@@ -64,6 +64,27 @@ describe("KeyStore reloads the keys file on change", () => {
     }
   });
 
+  it("keeps the last good keys when the file is emptied (an editor truncating before writing); [] revokes", async () => {
+    const file = path.join(dir, "truncated.yaml");
+    writeFileSync(file, `- id: a\n  sha256: ${sha256Hex("key-a")}\n  tenant: acme\n  scopes: [read]\n`);
+    const logs: Array<{ level: string; msg: string }> = [];
+    const store = new KeyStore({ file, logger: createLogger("info", (l) => logs.push(JSON.parse(l))), pollMs: 100 });
+    try {
+      for (const blank of ["", "\n  \n", "# only a comment\n"]) {
+        writeFileSync(file, blank);
+        await store.reload();
+        expect(store.keys.find("key-a")?.id, JSON.stringify(blank)).toBe("a");
+      }
+      expect(logs.find((l) => l.level === "warn")?.msg).toMatch(/empty.*keeping the previous keys/);
+
+      writeFileSync(file, "[]\n");
+      await until(() => store.keys.size === 0);
+      expect(store.keys.find("key-a")).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  });
+
   it("notices a change through fs.watch alone (poll effectively off)", async () => {
     const file = path.join(dir, "watched.json");
     writeFileSync(file, JSON.stringify([entry("a", "key-a")]));

@@ -31,6 +31,15 @@ describe("loadConfig", () => {
     });
   });
 
+  it("QUERY_CONCURRENCY: 4 by default, a whole number from 1 to 32", () => {
+    expect(loadConfig({}).QUERY_CONCURRENCY).toBe(4);
+    expect(loadConfig({ QUERY_CONCURRENCY: "1" }).QUERY_CONCURRENCY).toBe(1);
+    expect(loadConfig({ QUERY_CONCURRENCY: "32" }).QUERY_CONCURRENCY).toBe(32);
+    for (const bad of ["0", "33", "2.5", "four"]) {
+      expect(() => loadConfig({ QUERY_CONCURRENCY: bad }), bad).toThrow(/QUERY_CONCURRENCY/);
+    }
+  });
+
   it("names every bad variable and what it expects", () => {
     let error: unknown;
     try {
@@ -48,5 +57,33 @@ describe("loadConfig", () => {
 
   it("rejects a port out of range", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT/);
+  });
+});
+
+describe("CURSOR_KEYS and SERVICES_MAX_RANGE", () => {
+  it("reads comma-separated cursor secrets in order, unset meaning none", () => {
+    expect(loadConfig({}).CURSOR_KEYS).toBeUndefined();
+    expect(loadConfig({ CURSOR_KEYS: " new-secret-0123456789 , old-secret-0123456789 " }).CURSOR_KEYS).toEqual([
+      "new-secret-0123456789",
+      "old-secret-0123456789",
+    ]);
+  });
+
+  it("refuses a short secret without echoing it", () => {
+    let error: unknown;
+    try {
+      loadConfig({ CURSOR_KEYS: "long-enough-secret-0123,hunter2" });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join("\n");
+    expect(problems).toMatch(/CURSOR_KEYS secret 2 is shorter than 16 characters/);
+    expect(problems).not.toContain("hunter2");
+  });
+
+  it("caps /services at a day by default", () => {
+    expect(loadConfig({}).SERVICES_MAX_RANGE).toBe(86_400_000);
+    expect(loadConfig({ SERVICES_MAX_RANGE: "6h" }).SERVICES_MAX_RANGE).toBe(21_600_000);
+    expect(() => loadConfig({ SERVICES_MAX_RANGE: "soon" })).toThrow(/SERVICES_MAX_RANGE/);
   });
 });

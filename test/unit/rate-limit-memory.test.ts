@@ -20,8 +20,9 @@ function tinyApp(overrides: Partial<RateLimitOptions> = {}) {
       ...overrides,
     }),
   );
-  app.get(`${P}/services`, (c) => c.json({ ok: true }));
+  app.get(`${P}/labels`, (c) => c.json({ ok: true }));
   app.get(`${P}/query`, (c) => c.json({ ok: true }));
+  app.get(`${P}/health`, (c) => c.json({ ok: true }));
   app.get(`${P}/raw`, () => new Response("raw"));
   app.get(`${P}/boom`, () => {
     throw new Error("boom");
@@ -42,14 +43,14 @@ describe("rateLimit (in memory)", () => {
   it("sends RateLimit-* on successes and 429 with Retry-After after the budget", async () => {
     const app = tinyApp();
     for (const remaining of ["2", "1", "0"]) {
-      const res = await get(app, `${P}/services`);
+      const res = await get(app, `${P}/labels`);
       expect(res.status).toBe(200);
       expect(rl(res)).toMatchObject({ limit: "3", remaining });
       expect(rl(res).reset).toBeGreaterThan(0);
       expect(rl(res).reset).toBeLessThanOrEqual(60);
       expect(res.headers.get("ratelimit-policy")).toBe("3;w=60");
     }
-    const res = await get(app, `${P}/services`);
+    const res = await get(app, `${P}/labels`);
     expect(res.status).toBe(429);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     const retryAfter = Number(res.headers.get("retry-after"));
@@ -71,7 +72,7 @@ describe("rateLimit (in memory)", () => {
     expect(heavy.status).toBe(429);
     expect(await heavy.json()).toMatchObject({ detail: expect.stringContaining("heavy budget of 2") });
     // Cheap calls still work, with their own count.
-    const cheap = await get(app, `${P}/services`);
+    const cheap = await get(app, `${P}/labels`);
     expect(cheap.status).toBe(200);
     expect(rl(cheap)).toMatchObject({ limit: "3", remaining: "2" });
     // Another key has its own budgets.
@@ -92,10 +93,30 @@ describe("rateLimit (in memory)", () => {
 
   it("lets the window reset", async () => {
     const app = tinyApp({ cheap: { points: 1, durationS: 1 } });
-    expect((await get(app, `${P}/services`)).status).toBe(200);
-    expect((await get(app, `${P}/services`)).status).toBe(429);
+    expect((await get(app, `${P}/labels`)).status).toBe(200);
+    expect((await get(app, `${P}/labels`)).status).toBe(429);
     await new Promise((r) => setTimeout(r, 1_100));
-    expect((await get(app, `${P}/services`)).status).toBe(200);
+    expect((await get(app, `${P}/labels`)).status).toBe(200);
+  });
+});
+
+describe("/health is never limited", () => {
+  it("answers probes after every budget is spent, without RateLimit-* headers", async () => {
+    const app = tinyApp();
+    for (let i = 0; i < 5; i++) await get(app, `${P}/labels`, "anonymous");
+    for (let i = 0; i < 5; i++) await get(app, `${P}/query`, "anonymous");
+    expect((await get(app, `${P}/labels`, "anonymous")).status).toBe(429);
+    for (let i = 0; i < 20; i++) {
+      const res = await get(app, `${P}/health`, "anonymous");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("ratelimit-limit")).toBeNull();
+    }
+  });
+
+  it("/services draws from the heavy budget", async () => {
+    const app = tinyApp();
+    app.get(`${P}/services`, (c) => c.json({ ok: true }));
+    expect((await get(app, `${P}/services`)).headers.get("ratelimit-limit")).toBe("2");
   });
 });
 
@@ -108,9 +129,9 @@ describe("classification and keys", () => {
     [`${P}/analyze`, "heavy"],
     [`${P}/export`, "heavy"],
     [`${P}/conversations/abc`, "heavy"],
-    [`${P}/services`, "cheap"],
+    [`${P}/services`, "heavy"],
     [`${P}/labels`, "cheap"],
-    [`${P}/health`, "cheap"],
+    [`${P}/health`, "none"],
     [`${P}/patterns`, "heavy"],
     ["/api/v1/openapi.json", "none"],
     ["/metrics", "none"],

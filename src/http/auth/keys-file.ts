@@ -19,6 +19,17 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * True when a keys file's text holds nothing at all (empty, blank, or only
+ * comments): what an editor leaves while it truncates before writing, not a
+ * key set. An explicit empty list (`[]`, `keys: []`) is not blank.
+ */
+export function isBlankKeysText(text: string): boolean {
+  if (text.trim() === "") return true;
+  const doc = parseDocument(text);
+  return doc.errors.length === 0 && doc.contents === null;
+}
+
 /** The entries of a keys file; a missing file has none. */
 export async function readKeysFile(file: string): Promise<KeyEntry[]> {
   const text = await readText(file);

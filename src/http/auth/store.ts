@@ -3,6 +3,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../../log.ts";
 import { KeyIndex, parseKeysFile } from "./keys.ts";
+import { isBlankKeysText } from "./keys-file.ts";
 
 export interface KeyStoreOptions {
   file: string;
@@ -15,8 +16,9 @@ export interface KeyStoreOptions {
  * The keys file, kept loaded. Changes are picked up by fs.watch on the file's
  * directory (which survives editors and `npm run keys` replacing the file by
  * rename) with an mtime/size/inode poll as a fallback. A file that becomes
- * invalid keeps the last good keys (and logs why); a file that disappears
- * means no keys.
+ * invalid or blank (an editor truncating before it writes) keeps the last
+ * good keys (and logs why); only a valid file replaces them — `[]` revokes
+ * every key — and a file that disappears means no keys.
  */
 export class KeyStore {
   private index: KeyIndex;
@@ -37,7 +39,10 @@ export class KeyStore {
       this.index = new KeyIndex([]);
       logger.warn("API keys file does not exist yet; every request gets 401 until keys are added", { file });
     } else {
-      this.index = new KeyIndex(parseKeysFile(readFileSync(file, "utf8"), file));
+      const text = readFileSync(file, "utf8");
+      this.index = new KeyIndex(parseKeysFile(text, file));
+      if (isBlankKeysText(text))
+        logger.warn("API keys file is empty; every request gets 401 until keys are added", { file });
     }
     try {
       this.watcher = watch(dirname(file), { persistent: false }, (_event, name) => {
@@ -100,7 +105,16 @@ export class KeyStore {
       return;
     }
     try {
-      const entries = parseKeysFile(await readFile(file, "utf8"), file);
+      const text = await readFile(file, "utf8");
+      if (isBlankKeysText(text)) {
+        this.signature = before; // the next write changes the signature and is read then
+        if (this.lastError !== BLANK) {
+          logger.warn("API keys file is empty; keeping the previous keys (write [] to revoke every key)", { file });
+        }
+        this.lastError = BLANK;
+        return;
+      }
+      const entries = parseKeysFile(text, file);
       this.index = new KeyIndex(entries);
       this.signature = before;
       this.lastError = undefined;
@@ -115,6 +129,8 @@ export class KeyStore {
     }
   }
 }
+
+const BLANK = "blank file";
 
 function signatureOf(file: string): string {
   try {

@@ -6,6 +6,7 @@ export type RateClass = "cheap" | "heavy" | "none";
 /** Endpoints (first path segment under the API prefix) that run real Loki queries. */
 export const HEAVY_ENDPOINTS: ReadonlySet<string> = new Set([
   "query",
+  "services",
   "patterns",
   "analyze",
   "export",
@@ -18,16 +19,23 @@ export const HEAVY_ENDPOINTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Endpoints never limited: load-balancer and orchestrator probes of /health
+ * must not share (and exhaust) a budget with anyone else.
+ */
+export const UNLIMITED_ENDPOINTS: ReadonlySet<string> = new Set(["health"]);
+
+/**
  * The default budget of a request: heavy for endpoints that query Loki over
- * a range (query, patterns, analyze, export, correlate, metrics, conversations,
- * workspace), the WebSocket stream and log ingestion; cheap for the rest of
- * the API (labels, services, health); none outside the API prefix
- * (OpenAPI document, reference page, Prometheus /metrics).
+ * a range (query, services — a count over every stream —, patterns, analyze,
+ * export, correlate, metrics, conversations, workspace), the WebSocket stream
+ * and log ingestion; none for /health and outside the API prefix (OpenAPI
+ * document, reference page, Prometheus /metrics); cheap for the rest (labels).
  */
 export function classifyByPath(c: Context): RateClass {
   const path = c.req.path;
   if (!path.startsWith(`${API_PREFIX}/`)) return "none";
   const endpoint = path.slice(API_PREFIX.length + 1).split("/")[0] ?? "";
+  if (UNLIMITED_ENDPOINTS.has(endpoint)) return "none";
   return HEAVY_ENDPOINTS.has(endpoint) ? "heavy" : "cheap";
 }
 

@@ -87,8 +87,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
         `This API key used its ${cls} budget of ${budget.points} requests per ${budget.durationS} s.`,
         `Retry after ${resetS} s (at ${at}). ${
           cls === "heavy"
-            ? "Heavy calls (query, analyze, export, correlate) have their own budget; cheap calls (services, labels, patterns, health) still work meanwhile."
-            : "Cheap calls (services, labels, patterns, health) have their own budget, separate from heavy ones."
+            ? "Heavy calls (query, services, patterns, analyze, export, correlate) have their own budget; cheap calls (labels) still work meanwhile, and /health is never limited."
+            : "Cheap calls (labels) have their own budget, separate from heavy ones; /health is never limited."
         }`,
         { headers: { ...headers, "Retry-After": String(resetS) } },
       );
