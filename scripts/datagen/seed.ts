@@ -13,16 +13,16 @@ export async function seedLoki(loki: LokiClient, generated: Generated | Generate
  * The demo's data: the last hour of a shop (root cause: inventory-db's
  * connection pool, 25–15 minutes ago) and a media platform (root cause:
  * keystore's expired certificate, 12–6 minutes ago), with a steady harmless
- * error in notifications all along.
+ * error in notifications all along. `scale` multiplies the request rates (1: about 97,000 lines).
  */
-export function demoScenarios(now = Date.now()): Generated[] {
+export function demoScenarios(now = Date.now(), scale = 1): Generated[] {
   const min = 60_000;
   return [
     generateScenario({
       topology: SHOP,
       start: now - 60 * min,
       end: now,
-      rps: 2,
+      rps: 2 * scale,
       seed: 7,
       incidents: [{ service: "inventory-db", kind: "db_pool_exhausted", start: now - 25 * min, end: now - 15 * min }],
     }),
@@ -30,7 +30,7 @@ export function demoScenarios(now = Date.now()): Generated[] {
       topology: MEDIA,
       start: now - 60 * min,
       end: now,
-      rps: 1,
+      rps: 1 * scale,
       seed: 11,
       distractor: false,
       incidents: [{ service: "keystore", kind: "tls_expired", start: now - 12 * min, end: now - 6 * min }],

@@ -40,6 +40,15 @@ export const contains = (...values: string[]): LineFilterStage => ({ kind: "line
 export const notContains = (...values: string[]): LineFilterStage => ({ kind: "line_filter", op: "!=", values });
 /** `|~ "re"`: lines matching the RE2 regex (unanchored). */
 export const matches = (...regexes: string[]): LineFilterStage => ({ kind: "line_filter", op: "|~", values: regexes });
+/** A regex matching `text` literally (RE2 metacharacters escaped). */
+export const regexLiteral = (text: string): string => text.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+/**
+ * `|~ "(?i)a" or "(?i)b"`: lines containing any of the words, in any case. Each alternative is one
+ * case-folded literal, which Loki runs as a substring search instead of a regex (an alternation inside
+ * one regex is only simplified when Go's parser leaves it literal, and classes or anchors defeat it).
+ */
+export const containsAnyCase = (...words: string[]): LineFilterStage =>
+  matches(...words.map((w) => `(?i)${regexLiteral(w)}`));
 export const notMatches = (...regexes: string[]): LineFilterStage => ({
   kind: "line_filter",
   op: "!~",

@@ -78,7 +78,17 @@ export function parseLine(entry: Pick<LogEntry, "line" | "labels" | "metadata">)
   return { level, message, fields, ...(traceId ? { traceId } : {}) };
 }
 
+/** The levels Loki 3 writes into `detected_level` (structured metadata, or a stream label in 3.0/3.1). */
+export const DETECTED_LEVELS = ["trace", "debug", "info", "warn", "error", "critical", "fatal"] as const;
+
 function levelOf(entry: Pick<LogEntry, "line" | "labels" | "metadata">, fields: Record<string, unknown>): Level {
+  // Loki's own detection, when it found a level, is the authority: the troubleshoot and errors pushdown
+  // filters on it, so what Loki calls info is info here too (and a line it could not place is read below).
+  const detected = entry.labels["detected_level"] ?? entry.metadata["detected_level"];
+  if (detected !== undefined && (DETECTED_LEVELS as readonly string[]).includes(detected)) {
+    const l = normalizeLevel(detected);
+    if (l) return l;
+  }
   for (const key of LEVEL_KEYS) {
     const l = normalizeLevel(fields[key]);
     if (l) return l;
@@ -112,4 +122,18 @@ function jsonFields(line: string): Record<string, unknown> | undefined {
   const text = line.trim();
   if (!text.startsWith("{") || !text.endsWith("}")) return undefined;
   return parseJsonObject(text);
+}
+
+/** Longest example line (or template) an answer shows; the rest is cut and its length said (a 256 KB line costs no budget). */
+export const EXAMPLE_MAX_CHARS = 1000;
+/** Longest line a `format=lines` page shows (about 2,000 tokens); export gives whole lines. */
+export const LINE_MAX_CHARS = 8192;
+
+/** A line or template as an answer shows it: whole when short, else its start and how much was cut. */
+export function clipExample(line: string, max = EXAMPLE_MAX_CHARS): string {
+  if (line.length <= max) return line;
+  let end = max;
+  const c = line.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${line.slice(0, end)}… [${line.length - end} more characters]`;
 }

@@ -1,7 +1,6 @@
 import {
   checkRegex,
   contains,
-  type LineFilterStage,
   type LogQuery,
   logQuery,
   type Matcher,
@@ -11,20 +10,21 @@ import {
   type Stage,
 } from "../logql/index.ts";
 import { isProblemLevel, type ParsedLine } from "./lines.ts";
+import { FAST_LEGS, LEGS, type Leg } from "./pushdown.ts";
 
 /**
- * Each mode is a LogQL filter pushed down to Loki (a superset, cheap to run)
- * and a local check that confirms what the mode means on the parsed line.
+ * Each mode is a set of LogQL queries pushed down to Loki (together a superset, cheap to run; see
+ * pushdown.ts) and a local check that confirms what the mode means on the parsed line.
  */
 export const MODES = ["troubleshoot", "performance", "errors", "audit", "conversation", "raw"] as const;
 export type Mode = (typeof MODES)[number];
 
-// Words, plus numeric JSON levels (pino/bunyan 50/60) and log15's "eror", so no line keepLine wants is filtered out by Loki.
+// The local text checks. pushdown.ts spells the same words as literals Loki runs fast; the unit tests
+// (query-pushdown.test.ts) fail when a line these keep is no longer pushed down.
 const ERROR_WORDS = 'err|eror|fatal|crit|panic|exception|fail|traceback|stack ?trace|emerg|alert|"level":\\s*[56][0-9]';
 const TROUBLE_WORDS = `${ERROR_WORDS}|"level":\\s*4[0-9]|warn|timeout|timed out|deadline|refused|unavailable|unreachable|exhausted|denied|expired|reset by peer|too many|rejected|cannot|could not|unable|(status|code)["=: ]+5[0-9][0-9]|(^|[ /(])5[0-9][0-9]([ ,;)]|$)`;
 const AUDIT_WORDS =
   "\\b(login|logout|logged in|log in|sign ?in|sign ?out|authenticat\\w*|authoriz\\w*|unauthori[sz]ed|forbidden|permission|access denied|denied|password|mfa|2fa|api[ _-]?key|token (created|revoked|issued)|role|grant|granted|revoke|revoked|privilege|admin|sudo|config(uration)? (change|changed|update|updated|reload)|setting changed|policy|audit)\\b";
-const PERF_WORDS = 'duration|latency|elapsed|took|response_time|time_ms|_ms=|"\\w*_ms"|slow';
 
 export const TEXT = {
   error: new RegExp(`(${ERROR_WORDS.replace("err|", "error|")})`, "i"),
@@ -51,27 +51,50 @@ export function filterStages(f: Filters): Stage[] {
   return stages;
 }
 
-/** The pushed-down filter of a mode (case-insensitive superset of what the mode keeps). */
-export function modeStage(mode: Mode | undefined): LineFilterStage | undefined {
+/** The legs a mode reads (see pushdown.ts); undefined for modes that read everything. */
+/** How a mode's lines are read: `fast` (Loki's level detection where it has one) or `precise` (text filters). */
+export type Pushdown = "fast" | "precise";
+
+export function modeLegs(mode: Mode | undefined, pushdown: Pushdown = "fast"): Leg[] | undefined {
   switch (mode) {
     case "errors":
-      return matches(`(?i)(${ERROR_WORDS})`);
     case "troubleshoot":
-      return matches(`(?i)(${TROUBLE_WORDS})`);
+      return pushdown === "fast" ? FAST_LEGS[mode] : LEGS[mode];
     case "audit":
-      return matches(`(?i)(${AUDIT_WORDS})`);
     case "performance":
-      return matches(`(?i)(${PERF_WORDS})`);
+      return LEGS[mode];
     default:
       return undefined;
   }
 }
 
-export function buildLogQuery(serviceMatchers: Matcher[], fallbackLabel: string, mode: Mode | undefined, f: Filters) {
+/** Whether a mode has a fast read that may need the precise one after it. */
+export const hasFastPushdown = (mode: Mode | undefined): boolean => mode === "errors" || mode === "troubleshoot";
+
+/**
+ * The Loki queries of a mode: one per leg, each with the shared filters first. Their union is a
+ * superset of what the mode keeps (keepLine confirms); the legs are disjoint, so nothing is read twice.
+ */
+export function buildLogQueries(
+  serviceMatchers: Matcher[],
+  fallbackLabel: string,
+  mode: Mode | undefined,
+  f: Filters,
+  pushdown: Pushdown = "fast",
+): LogQuery[] {
   const sel: Selector = { matchers: serviceMatchers.length ? serviceMatchers : [re(fallbackLabel, ".+")] };
-  const stage = modeStage(mode);
-  const stages = [...filterStages(f), ...(stage ? [stage] : [])];
-  return logQuery(sel, ...stages) satisfies LogQuery;
+  const shared = filterStages(f);
+  return (modeLegs(mode, pushdown) ?? [[]]).map((leg) => logQuery(sel, ...shared, ...leg));
+}
+
+/**
+ * The LogQL an answer shows: the query itself, or for a mode read in several legs its selector and
+ * shared filters, the legs named in a LogQL comment (their full text would cost ~2,500 tokens).
+ */
+export function shownLogql(mode: Mode | undefined, queries: string[], base: string): string {
+  const [only] = queries;
+  if (queries.length === 1 && only !== undefined) return only;
+  return `${base} # mode=${mode}: ${queries.length} disjoint legs (problem level label; other level label + level field; no level label + problem word, level field or status), see src/query/pushdown.ts`;
 }
 
 /** Does a parsed line belong to the mode? (Loki's filter is a superset; this confirms.) */

@@ -21,6 +21,11 @@ export interface ScanOptions {
   /** Resume point from a cursor: skip these entries at the boundary timestamp. */
   boundary?: Boundary | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Called with each page's new entries as it arrives, before the next page is asked for: a caller
+   * that defers its work on them (setImmediate) does it while Loki reads the next page.
+   */
+  onPage?: ((entries: LogEntry[]) => void) | undefined;
 }
 
 /** The last timestamp returned and short hashes of the entries returned at it. */
@@ -68,6 +73,7 @@ export async function scan(loki: LokiClient, o: ScanOptions): Promise<ScanResult
     const fresh = page.filter((e) => !(boundary && e.ts === boundary.ts && seen.has(shortHash(entryKey(e)))));
     const room = o.maxLines - out.length;
     out.push(...fresh.slice(0, room));
+    o.onPage?.(fresh.slice(0, room));
     if (fresh.length > room) {
       truncated = true;
       break;
@@ -77,7 +83,17 @@ export async function scan(loki: LokiClient, o: ScanOptions): Promise<ScanResult
     if (!last) break;
     const atLast = seenAt(last.ts, out, boundary);
     if (boundary && boundary.ts === last.ts && atLast.length >= seen.size && fresh.length === 0) {
-      // A whole page at one timestamp and nothing new: step past it.
+      // A whole page at one timestamp and nothing new (Loki cannot page within one timestamp): read that
+      // timestamp alone with room past what was seen, then step past it.
+      const rest = await unseenAt(loki, o, last.ts, new Set(atLast));
+      pages++;
+      const roomLeft = o.maxLines - out.length;
+      out.push(...rest.slice(0, roomLeft));
+      o.onPage?.(rest.slice(0, roomLeft));
+      if (rest.length > roomLeft) {
+        truncated = true;
+        break;
+      }
       if (backward) hi = last.ts;
       else lo = last.ts + 1n;
       boundary = undefined;
@@ -120,6 +136,31 @@ export function seenAt(ts: Nanos, out: LogEntry[], previous: Boundary | undefine
   return [...hashes];
 }
 
+/** Most lines asked for at one timestamp (Loki's default max_entries_limit_per_query). */
+const ONE_TIMESTAMP_LIMIT = 5_000;
+
+/**
+ * The lines at `ts` not among `seen` (short hashes), in scan order: one call with room for a page past
+ * them. More than ONE_TIMESTAMP_LIMIT lines at one nanosecond are beyond what Loki returns at once.
+ */
+async function unseenAt(loki: LokiClient, o: ScanOptions, ts: Nanos, seen: Set<string>): Promise<LogEntry[]> {
+  const data = await loki.queryRange(
+    {
+      query: o.query,
+      start: ts,
+      end: ts + 1n,
+      limit: Math.min(ONE_TIMESTAMP_LIMIT, Math.max(o.pageSize, seen.size + o.pageSize)),
+      direction: o.direction,
+    },
+    { signal: o.signal },
+  );
+  if (data.resultType !== "streams") return [];
+  const backward = o.direction === "backward";
+  return entriesOf(data.result)
+    .filter((e) => !seen.has(shortHash(entryKey(e))))
+    .sort((a, b) => (backward ? cmpDesc(a, b) : cmpDesc(b, a)));
+}
+
 /** One small look past the cap: is there any line we have not returned? */
 async function hasMore(loki: LokiClient, o: ScanOptions, lo: Nanos, hi: Nanos, boundary: Boundary) {
   const data = await loki.queryRange(
@@ -129,6 +170,11 @@ async function hasMore(loki: LokiClient, o: ScanOptions, lo: Nanos, hi: Nanos, b
   if (data.resultType !== "streams") return false;
   const seen = new Set(boundary.seen);
   return entriesOf(data.result).some((e) => !(e.ts === boundary.ts && seen.has(shortHash(entryKey(e)))));
+}
+
+/** The order a scan returns lines in: newest first for `backward`, oldest first otherwise. */
+export function compareInOrder(a: LogEntry, b: LogEntry, backward: boolean): number {
+  return backward ? cmpDesc(a, b) : cmpDesc(b, a);
 }
 
 function cmpDesc(a: LogEntry, b: LogEntry): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isProblemLevel, type Level, normalizeLevel, parseLine } from "../../src/query/lines.ts";
+import { clipExample, isProblemLevel, type Level, normalizeLevel, parseLine } from "../../src/query/lines.ts";
 
 const parse = (line: string, labels: Record<string, string> = {}, metadata: Record<string, string> = {}) =>
   parseLine({ line, labels, metadata });
@@ -121,9 +121,22 @@ describe("parseLine: level", () => {
     expect(parse("connection to db lost", { service_name: "x" }, { level: "fatal" }).level).toBe("fatal");
   });
 
-  it("prefers line fields over labels, and labels over metadata", () => {
-    expect(parse('{"level":"info","msg":"x"}', { detected_level: "error" }).level).toBe("info");
+  it("takes Loki's detected level as the authority (the pushdown filters on it), labels before metadata", () => {
+    expect(parse('{"level":"info","msg":"x"}', { detected_level: "error" }).level).toBe("error");
+    expect(parse('{"level":"error","msg":"x"}', {}, { detected_level: "info" }).level).toBe("info");
     expect(parse("x", { detected_level: "error" }, { detected_level: "warn" }).level).toBe("error");
+    expect(parse('{"level":"error","msg":"x"}', {}, { detected_level: "critical" }).level).toBe("fatal");
+  });
+
+  it("reads the line when Loki could not place it, or wrote a value it never writes", () => {
+    for (const detected_level of ["unknown", "ERROR", "notice", ""]) {
+      expect(parse('{"level":"error","msg":"x"}', {}, { detected_level }).level, detected_level).toBe("error");
+    }
+  });
+
+  it("prefers line fields over other level labels, and labels over metadata", () => {
+    expect(parse('{"level":"info","msg":"x"}', { level: "error" }).level).toBe("info");
+    expect(parse("x", { level: "error" }, { level: "warn" }).level).toBe("error");
   });
 
   it("prefers labels over a text token", () => {
@@ -238,5 +251,16 @@ describe("isProblemLevel", () => {
   it("is true from warn up", () => {
     const levels: Level[] = ["fatal", "error", "warn", "info", "debug", "trace", "unknown"];
     expect(levels.filter(isProblemLevel)).toEqual(["fatal", "error", "warn"]);
+  });
+});
+
+describe("clipExample", () => {
+  it("keeps a short line whole and cuts a long one, saying how much was cut, never inside a surrogate pair", () => {
+    expect(clipExample("short")).toBe("short");
+    const long = "x".repeat(1500);
+    expect(clipExample(long)).toBe(`${"x".repeat(1000)}… [500 more characters]`);
+    expect(clipExample(long, 8192)).toBe(long);
+    const emoji = `${"a".repeat(999)}🙂${"b".repeat(10)}`;
+    expect(clipExample(emoji)).toBe(`${"a".repeat(999)}… [12 more characters]`);
   });
 });

@@ -1,20 +1,17 @@
-import { RE2JS } from "re2js";
 import { describe, expect, it } from "vitest";
 import { checkRegex, eq, LogqlError, re, render } from "../../src/logql/index.ts";
 import { parseLine } from "../../src/query/lines.ts";
-import { buildLogQuery, filterStages, keepLine, MODES, type Mode, modeStage, TEXT } from "../../src/query/modes.ts";
+import { buildLogQueries, filterStages, keepLine, MODES, type Mode, modeLegs, TEXT } from "../../src/query/modes.ts";
+import { legsSelecting } from "./helpers/legs.ts";
 
 const parse = (line: string) => parseLine({ line, labels: {}, metadata: {} });
 const keep = (mode: Mode | undefined, line: string, levels?: string[]) => keepLine(mode, parse(line), line, levels);
 
-/** The pushed-down regex of a mode, compiled the way Loki runs it (Go RE2 semantics). */
-function pushedDown(mode: Mode): RE2JS {
-  const stage = modeStage(mode);
-  if (!stage) throw new Error(`mode ${mode} has no stage`);
-  expect(stage.kind).toBe("line_filter");
-  expect(stage.op).toBe("|~");
-  expect(stage.values).toHaveLength(1);
-  return RE2JS.compile(stage.values[0]!);
+/** Whether Loki reads a line (no labels) in some leg of the mode, evaluated with Go RE2 semantics. */
+function pushedDown(mode: Mode): { matcher: (line: string) => { find: () => boolean } } {
+  const legs = modeLegs(mode);
+  if (!legs) throw new Error(`mode ${mode} has no legs`);
+  return { matcher: (line) => ({ find: () => legsSelecting(legs, { line }).length > 0 }) };
 }
 
 describe("keepLine: errors", () => {
@@ -150,22 +147,22 @@ describe("TEXT patterns", () => {
   });
 });
 
-describe("modeStage", () => {
-  it("has a pushed-down filter for the filtering modes only", () => {
+describe("modeLegs", () => {
+  it("has a pushdown for the filtering modes only", () => {
     for (const mode of MODES) {
-      const stage = modeStage(mode);
-      if (mode === "raw" || mode === "conversation") expect(stage, mode).toBeUndefined();
-      else expect(stage, mode).toBeDefined();
+      const legs = modeLegs(mode);
+      if (mode === "raw" || mode === "conversation") expect(legs, mode).toBeUndefined();
+      else expect(legs?.length, mode).toBeGreaterThan(0);
     }
-    expect(modeStage(undefined)).toBeUndefined();
+    expect(modeLegs(undefined)).toBeUndefined();
   });
 
-  it("every pushed-down regex is valid RE2, case-insensitive", () => {
+  it("every pushed-down regex is valid RE2", () => {
     for (const mode of ["errors", "troubleshoot", "audit", "performance"] as const) {
-      const pattern = modeStage(mode)!.values[0]!;
-      expect(pattern.startsWith("(?i)"), mode).toBe(true);
-      expect(() => checkRegex(pattern, { field: mode })).not.toThrow();
-      expect(() => RE2JS.compile(pattern)).not.toThrow();
+      for (const stage of modeLegs(mode)!.flat()) {
+        if (stage.kind !== "line_filter") continue;
+        for (const v of stage.values) expect(() => checkRegex(v, { field: mode }), v).not.toThrow();
+      }
     }
   });
 
@@ -243,7 +240,7 @@ describe("modeStage", () => {
   ];
 
   for (const mode of ["errors", "troubleshoot", "audit"] as const) {
-    it(`${mode}: every line keepLine keeps matches the pushed-down regex (superset)`, () => {
+    it(`${mode}: every line keepLine keeps is read by a leg (superset)`, () => {
       const regex = pushedDown(mode);
       const kept = REALISTIC.filter((line) => keep(mode, line));
       expect(kept.length, "the list exercises the mode").toBeGreaterThan(5);
@@ -252,49 +249,71 @@ describe("modeStage", () => {
     });
   }
 
-  it("the pushed-down regex is case-insensitive", () => {
+  it("the pushdown is case-insensitive", () => {
     const errors = pushedDown("errors");
     expect(errors.matcher("ERROR").find()).toBe(true);
     expect(errors.matcher("Error").find()).toBe(true);
     expect(errors.matcher("error").find()).toBe(true);
     const audit = pushedDown("audit");
     expect(audit.matcher("LOGIN ok").find()).toBe(true);
-    // whole words there too
-    expect(audit.matcher("trace_id=9c2fa41e0b7d").find()).toBe(false);
+    // Loki reads words inside words too (a superset); keepLine keeps whole words only
+    expect(audit.matcher("trace_id=9c2fa41e0b7d").find()).toBe(true);
+    expect(keep("audit", "trace_id=9c2fa41e0b7d")).toBe(false);
   });
 });
 
-describe("filterStages and buildLogQuery", () => {
-  it("renders a service matcher, contains and a regex, then the mode filter", () => {
-    const q = buildLogQuery([eq("service_name", "checkout")], "service_name", "errors", {
-      contains: ["timeout"],
-      regex: "5\\d\\d",
-    });
-    expect(render(q)).toBe(
-      '{service_name="checkout"} |= "timeout" |~ "5\\\\d\\\\d" |~ "(?i)(err|eror|fatal|crit|panic|exception|fail|traceback|stack ?trace|emerg|alert|\\"level\\":\\\\s*[56][0-9])"',
+describe("filterStages and buildLogQueries", () => {
+  const rendered = (...args: Parameters<typeof buildLogQueries>) => buildLogQueries(...args).map((q) => render(q));
+
+  it("renders a service matcher, contains and a regex, then each leg of the mode", () => {
+    const [byLevel, byField, byWord] = rendered(
+      [eq("service_name", "checkout")],
+      "service_name",
+      "errors",
+      { contains: ["timeout"], regex: "5\\d\\d" },
+      "precise",
     );
+    expect(byLevel).toMatch(/^\{service_name="checkout"\} \|= "timeout" \|~ "5\\\\d\\\\d" \| level=~"\(\?i\)/);
+    for (const q of [byField, byWord]) {
+      expect(q).toMatch(/^\{service_name="checkout"\} \|= "timeout" \|~ "5\\\\d\\\\d" \| level!~"[^"]+" and /);
+    }
+    expect(byField).toContain('|~ "level\\"?');
+    expect(byWord).toContain('|~ "(?i)alert" or "(?i)crit" or "(?i)emerg" or "(?i)eror" or "(?i)err" or');
+  });
+
+  it("reads troubleshoot and errors fast by default: one query on Loki's detected level, shared filters first", () => {
+    const filters = { contains: ["timeout"] };
+    expect(rendered([eq("app", "x")], "app", "troubleshoot", filters)).toEqual([
+      '{app="x"} |= "timeout" | detected_level!~"trace|debug|info"',
+    ]);
+    expect(rendered([eq("app", "x")], "app", "errors", filters)).toEqual([
+      '{app="x"} |= "timeout" | detected_level!~"trace|debug|info|warn"',
+    ]);
+    expect(rendered([eq("app", "x")], "app", "troubleshoot", filters, "precise")).toHaveLength(3);
   });
 
   it('falls back to fallbackLabel=~".+" without service matchers', () => {
-    expect(render(buildLogQuery([], "app", undefined, {}))).toBe('{app=~".+"}');
-    expect(render(buildLogQuery([], "service_name", "raw", {}))).toBe('{service_name=~".+"}');
+    expect(rendered([], "app", undefined, {})).toEqual(['{app=~".+"}']);
+    expect(rendered([], "service_name", "raw", {})).toEqual(['{service_name=~".+"}']);
   });
 
   it("keeps several service matchers", () => {
-    const q = buildLogQuery([re("service_name", "checkout|payments"), eq("env", "prod")], "service_name", "raw", {});
-    expect(render(q)).toBe('{service_name=~"checkout|payments", env="prod"}');
+    const q = rendered([re("service_name", "checkout|payments"), eq("env", "prod")], "service_name", "raw", {});
+    expect(q).toEqual(['{service_name=~"checkout|payments", env="prod"}']);
   });
 
-  it("adds contains filters in order, then the trace, conversation and workspace ids", () => {
-    const q = buildLogQuery([eq("app", "x")], "app", "troubleshoot", {
-      contains: ["a", 'say "hi"'],
-      traceId: "t-1",
-      conversationId: "c-1",
-      workspaceId: "w-1",
-    });
-    expect(render(q)).toMatch(
-      /^\{app="x"\} \|= "a" \|= "say \\"hi\\"" \|= "t-1" \|= "c-1" \|= "w-1" \|~ "\(\?i\)\(err\|eror\|fatal/,
+  it("adds contains filters in order, then the trace, conversation and workspace ids, in every leg", () => {
+    const legs = rendered(
+      [eq("app", "x")],
+      "app",
+      "troubleshoot",
+      { contains: ["a", 'say "hi"'], traceId: "t-1", conversationId: "c-1", workspaceId: "w-1" },
+      "precise",
     );
+    expect(legs).toHaveLength(3);
+    for (const q of legs) {
+      expect(q).toMatch(/^\{app="x"\} \|= "a" \|= "say \\"hi\\"" \|= "t-1" \|= "c-1" \|= "w-1" \| level/);
+    }
   });
 
   it("levels are not pushed down as line filters", () => {
@@ -317,10 +336,7 @@ describe("filterStages and buildLogQuery", () => {
 describe("levels that are not words still reach keepLine", () => {
   const kept = (line: string, mode: "errors" | "troubleshoot") =>
     keepLine(mode, parseLine({ line, labels: {}, metadata: {} }), line);
-  const pushed = (line: string, mode: "errors" | "troubleshoot") => {
-    const stage = modeStage(mode)!;
-    return new RegExp(stage.values[0]!.replace("(?i)", ""), "i").test(line);
-  };
+  const pushed = (line: string, mode: "errors" | "troubleshoot") => pushedDown(mode).matcher(line).find();
   it.each([
     ['{"level":50,"time":1,"msg":"db connection lost"}', "errors"],
     ['{"level":60,"msg":"out of memory"}', "errors"],
