@@ -171,10 +171,29 @@ describe("maxLineLength", () => {
 });
 
 describe("JSON nested too deep", () => {
-  it("is read as plain text", () => {
-    const deep = `{"msg":"boom","d":${"[".repeat(100)}${"]".repeat(100)}}`;
-    expect(extractMessage(deep, KEYS)).toEqual({ message: deep });
+  it("keeps its message and shallow fields; what starts past the depth limit reads as null", () => {
+    const deep = `{"msg":"boom","level":"error","d":${"[".repeat(100)}${"]".repeat(100)},"s":"[{\\"x"}`;
+    expect(extractMessage(deep, KEYS).message).toBe("boom");
+    const fields = extractMessage(deep, KEYS).fields as Record<string, unknown>;
+    expect(fields["level"]).toBe("error");
+    expect(fields["s"]).toBe('[{"x');
+    let d: unknown = fields["d"];
+    let depth = 1;
+    while (Array.isArray(d) && d.length === 1) {
+      d = d[0];
+      depth++;
+    }
+    expect(d).toBeNull();
+    expect(depth).toBe(64);
     const shallow = `{"msg":"boom","d":${"[".repeat(10)}${"]".repeat(10)}}`;
     expect(extractMessage(shallow, KEYS).message).toBe("boom");
+  });
+
+  it("takes time linear in the line: 10,000 levels of objects and arrays, strings holding brackets", () => {
+    const nested = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
+    const line = `{"level":"error","msg":"deep failure","data":${nested(10_000)},"list":${"[".repeat(10_000)}${"]".repeat(10_000)},"t":"}]"}`;
+    const e = extractMessage(line, KEYS);
+    expect(e.message).toBe("deep failure");
+    expect((e.fields as Record<string, unknown>)["t"]).toBe("}]");
   });
 });

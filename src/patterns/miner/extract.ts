@@ -1,7 +1,7 @@
 // Structured lines: a JSON object or a logfmt line holds its message in one field. The miner
 // mines that field and hands the other fields back untouched. Both readers take time linear in
-// the line: logfmt is read by hand in one pass, and JSON nested deeper than MAX_JSON_DEPTH is
-// read as plain text (parsing it is slow, and printing its fields again would overflow the stack).
+// the line: logfmt is read by hand in one pass, and JSON containers nested deeper than
+// MAX_JSON_DEPTH are read as null (printing such fields again would overflow the stack).
 
 import { isSpace, trimmed } from "./chars.ts";
 
@@ -29,14 +29,13 @@ export function extractMessage(line: string, messageKeys: readonly string[]): Ex
 }
 
 /**
- * `text` parsed as JSON when it is an object nested at most MAX_JSON_DEPTH deep, else undefined
- * (not JSON, not an object, or too deep).
+ * `text` parsed as JSON when it is an object, else undefined. Objects and arrays nested deeper than
+ * MAX_JSON_DEPTH are read as `null` (see `shallow`), so a hostile line keeps its message and level.
  */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  if (!nestedWithin(text, MAX_JSON_DEPTH)) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(nestedWithin(text, MAX_JSON_DEPTH) ? text : shallow(text, MAX_JSON_DEPTH));
   } catch {
     return undefined;
   }
@@ -60,6 +59,51 @@ function nestedWithin(text: string, max: number): boolean {
     } else if (c === 125 || c === 93) depth--;
   }
   return true;
+}
+
+/**
+ * `text` with every object or array that starts deeper than `max` written as `null`, in one pass
+ * (strings are copied as they are, a container past the limit is skipped to its matching bracket).
+ */
+function shallow(text: string, max: number): string {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) i = stringEnd(text, i);
+    else if (c === 123 || c === 91) {
+      if (++depth <= max) continue;
+      out.push(text.slice(from, i), "null");
+      i = containerEnd(text, i);
+      depth--;
+      from = i + 1;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  out.push(text.slice(from));
+  return out.join("");
+}
+
+/** The index of the `"` closing the string opened at `open` (or the last index). */
+function stringEnd(text: string, open: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) return i;
+  }
+  return text.length - 1;
+}
+
+/** The index of the bracket closing the container opened at `open` (or the last index). */
+function containerEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) i = stringEnd(text, i);
+    else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) return i;
+  }
+  return text.length - 1;
 }
 
 function fromJson(line: string, text: string, keys: readonly string[]): Extracted {
