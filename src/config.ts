@@ -74,8 +74,16 @@ const envSchema = z.object({
     .default("info"),
   /** Timeout of one call to Loki (queries). */
   LOKI_TIMEOUT_MS: parsed("LOKI_TIMEOUT_MS", "30000", whole(1, "a positive whole number of milliseconds")),
+  /** Most bytes of one Loki response body read; a larger answer is refused (422, narrow the query) unread. */
+  LOKI_MAX_RESPONSE_BYTES: parsed("LOKI_MAX_RESPONSE_BYTES", "64MiB", (v) => {
+    const bytes = Math.floor(parseBytes(v));
+    if (bytes < 1) throw new Error(`must be a positive size like 64MiB, got "${v}"`);
+    return bytes;
+  }),
   /** Timeout of the whole /health check. */
   HEALTH_TIMEOUT_MS: parsed("HEALTH_TIMEOUT_MS", "2000", whole(1, "a positive whole number of milliseconds")),
+  /** How long one /health check answers every probe (probes are never rate-limited); 0 = share only a check in flight. */
+  HEALTH_CACHE_MS: parsed("HEALTH_CACHE_MS", "1000", whole(0, "a whole number of milliseconds")),
   /** Timeout of one API request, end to end (504 after it). */
   REQUEST_TIMEOUT_MS: parsed("REQUEST_TIMEOUT_MS", "60000", whole(1, "a positive whole number of milliseconds")),
   /** How long a graceful shutdown waits for in-flight requests. */
@@ -91,10 +99,22 @@ const envSchema = z.object({
     if (ms === undefined || ms <= 0) throw new Error(`must be a duration like 24h or 7d, got "${v}"`);
     return ms;
   }),
+  /** Longest range /services counts lines over (it counts every stream; capped by MAX_QUERY_RANGE too). */
+  SERVICES_MAX_RANGE: parsed("SERVICES_MAX_RANGE", "1d", (v) => {
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms <= 0) throw new Error(`must be a duration like 6h or 1d, got "${v}"`);
+    return ms;
+  }),
   /** Most lines one answer reads from Loki (time-sliced paging up to this cap). */
   QUERY_SCAN_CAP: parsed("QUERY_SCAN_CAP", "20000", whole(1, "a positive whole number of lines")),
   /** Lines per Loki call when paging (≤ Loki's max_entries_limit_per_query, 5000 by default). */
   QUERY_PAGE_SIZE: parsed("QUERY_PAGE_SIZE", "5000", whole(1, "a positive whole number of lines")),
+  /** Most Loki calls one answer makes at once: a long range is read in this many time slices concurrently. */
+  QUERY_CONCURRENCY: parsed(
+    "QUERY_CONCURRENCY",
+    "4",
+    whole(1, "a whole number of concurrent Loki calls from 1 to 32", 32),
+  ),
   /** Token budget of an answer when the caller gives no max_tokens. */
   DEFAULT_MAX_TOKENS: parsed("DEFAULT_MAX_TOKENS", "4000", whole(200, "a whole number ≥ 200")),
   /** "on" or "off"; with API_KEYS_FILE set auth is on. Off = single tenant, local use. */
@@ -117,6 +137,12 @@ const envSchema = z.object({
   QUERY_MAX_BYTES: parsed("QUERY_MAX_BYTES", "10GB", parseBytes),
   /** Folder of the failure pattern library (YAML, one file per category); default: the repo's patterns/. */
   PATTERNS_DIR: z.string().min(1).optional(),
+  /**
+   * Secrets that sign paging cursors (HMAC-SHA256), comma-separated, each ≥ 16 characters: the first signs, all
+   * verify (rotate by putting the new one first, drop the old one later). Unset → a random key per process (logged:
+   * cursors then break on restart and across instances).
+   */
+  CURSOR_KEYS: parsed("CURSOR_KEYS", "", parseCursorKeys),
   /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
   MEMORY_CACHE_BYTES: parsed("MEMORY_CACHE_BYTES", "67108864", whole(1024, "a whole number of bytes ≥ 1024")),
 });
@@ -131,6 +157,17 @@ const configSchema = envSchema.transform((env, ctx) => {
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/** "s1,s2" → ["s1", "s2"] (the first signs); "" → undefined. Never echoes a secret. */
+export function parseCursorKeys(text: string): string[] | undefined {
+  const keys = text
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const short = keys.findIndex((k) => k.length < 16);
+  if (short >= 0) throw new Error(`secret ${short + 1} is shorter than 16 characters; use long random strings`);
+  return keys.length ? keys : undefined;
+}
 
 /** "10GB", "500MB", "2048" (bytes) → bytes. */
 export function parseBytes(text: string): number {

@@ -6,8 +6,9 @@ import type { Logger } from "./log.ts";
 import { LokiClient } from "./loki/client.ts";
 import { DEFAULT_PATTERN_DIR, loadPatternLibrarySync, type PatternLibrary } from "./patterns/library/index.ts";
 import { createPatternsService, type PatternsService } from "./patterns/service.ts";
+import { cursorKeysFrom } from "./query/cursor.ts";
 import { ServiceDiscovery } from "./query/discovery.ts";
-import type { QuerySettings } from "./query/service.ts";
+import type { QuerySettings } from "./query/types.ts";
 
 /** Everything a service needs from the outside, built once in index.ts and passed down. */
 export interface Deps {
@@ -27,7 +28,12 @@ export interface Deps {
 }
 
 export function buildDeps(config: Config, logger: Logger): Deps {
-  const loki = new LokiClient({ url: config.LOKI_URL, tenant: config.LOKI_TENANT, timeoutMs: config.LOKI_TIMEOUT_MS });
+  const loki = new LokiClient({
+    url: config.LOKI_URL,
+    tenant: config.LOKI_TENANT,
+    timeoutMs: config.LOKI_TIMEOUT_MS,
+    maxResponseBytes: config.LOKI_MAX_RESPONSE_BYTES,
+  });
   const cache = createCache({
     redisUrl: config.REDIS_URL,
     memoryBytes: config.MEMORY_CACHE_BYTES,
@@ -50,8 +56,10 @@ export function buildDeps(config: Config, logger: Logger): Deps {
     maxRangeMs: config.MAX_QUERY_RANGE,
     scanCap: config.QUERY_SCAN_CAP,
     pageSize: config.QUERY_PAGE_SIZE,
+    concurrency: config.QUERY_CONCURRENCY,
     defaultMaxTokens: config.DEFAULT_MAX_TOKENS,
     maxBytes: config.QUERY_MAX_BYTES,
+    cursorKeys: cursorKeysFrom(config.CURSOR_KEYS, (message) => logger.warn(message)),
   };
   return {
     config,

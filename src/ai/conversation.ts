@@ -1,3 +1,6 @@
+import type { z } from "@hono/zod-openapi";
+import type { conversationSummarySchema, turnSchema } from "./schemas.ts";
+
 /**
  * AI conversation logs → turns, models, tokens, latency, cost and errors
  * (pure). Field names follow common LLM-logging conventions
@@ -10,27 +13,8 @@ export interface ConversationLine {
   fields: Record<string, unknown>;
 }
 
-export interface Turn {
-  turn: number | null;
-  ts: string;
-  model?: string;
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  latency_ms?: number;
-  cost_usd?: number;
-  error?: string;
-}
-
-export interface ConversationSummary {
-  conversation_id: string;
-  workspace_id?: string;
-  turns: Turn[];
-  totals: { turns: number; prompt_tokens: number; completion_tokens: number; cost_usd: number; errors: number };
-  models: Record<string, number>;
-  latency_ms: { avg: number | null; max: number | null };
-  first_seen: string;
-  last_seen: string;
-}
+export type Turn = z.infer<typeof turnSchema>;
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
 const num = (f: Record<string, unknown>, ...keys: string[]): number | undefined => {
   for (const k of keys) {

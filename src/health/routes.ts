@@ -1,30 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
 import { API_PREFIX } from "../http/paths.ts";
-import { checkHealth } from "./service.ts";
-
-const check = z.object({
-  status: z.enum(["up", "down"]),
-  latency_ms: z.number(),
-  error: z.string().optional().openapi({ description: "Why the component is down" }),
-});
-
-const healthSchema = z
-  .object({
-    status: z.enum(["ok", "degraded", "down"]).openapi({
-      description: "ok: all up; degraded: usable but Redis is down (served uncached); down: Loki unusable",
-    }),
-    version: z.string().openapi({ description: "Logsleuth's version" }),
-    uptime_s: z.number(),
-    loki: check.extend({
-      url: z.string(),
-      version: z.string().optional().openapi({ description: "Loki's version from its build info" }),
-      ready_message: z.string().optional(),
-    }),
-    cache: check.extend({ kind: z.enum(["redis", "memory"]) }),
-    failing: z.array(z.string()).openapi({ description: "The parts that make the API unusable" }),
-  })
-  .openapi("Health");
+import { healthSchema } from "./schemas.ts";
+import { sharedHealthCheck } from "./service.ts";
 
 const route = createRoute({
   method: "get",
@@ -43,8 +21,10 @@ const route = createRoute({
 });
 
 export function registerHealth(app: OpenAPIHono, deps: Deps) {
+  // /health is never rate-limited: probes share one check (HEALTH_CACHE_MS), so they cannot load Loki or Redis.
+  const check = sharedHealthCheck(deps, deps.config.HEALTH_TIMEOUT_MS, deps.config.HEALTH_CACHE_MS);
   app.openapi(route, async (c) => {
-    const report = await checkHealth(deps, deps.config.HEALTH_TIMEOUT_MS);
+    const report = await check();
     c.header("Cache-Control", "no-store");
     return report.status === "down" ? c.json(report, 503) : c.json(report, 200);
   });

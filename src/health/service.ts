@@ -1,21 +1,10 @@
+import type { z } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
 import { apiVersion } from "../version.ts";
+import type { componentCheckSchema, healthSchema } from "./schemas.ts";
 
-export interface ComponentCheck {
-  status: "up" | "down";
-  latency_ms: number;
-  error?: string;
-}
-
-export interface HealthReport {
-  status: "ok" | "degraded" | "down";
-  version: string;
-  uptime_s: number;
-  loki: ComponentCheck & { url: string; version?: string; ready_message?: string };
-  cache: ComponentCheck & { kind: "redis" | "memory" };
-  /** The parts that make the API unusable (empty when status is ok/degraded). */
-  failing: string[];
-}
+export type ComponentCheck = z.infer<typeof componentCheckSchema>;
+export type HealthReport = z.infer<typeof healthSchema>;
 
 /**
  * Checks Loki (ready + build info) and the cache, each within `timeoutMs`, in
@@ -34,6 +23,31 @@ export async function checkHealth(deps: Pick<Deps, "loki" | "cache" | "startedAt
     failing,
   };
   return report;
+}
+
+/**
+ * One check shared by every probe that arrives while it runs or within `reuseMs` after it started, so
+ * any number of probes costs Loki and Redis at most one check per `reuseMs`. `uptime_s` stays current.
+ */
+export function sharedHealthCheck(
+  deps: Pick<Deps, "loki" | "cache" | "startedAt">,
+  timeoutMs: number,
+  reuseMs = 1_000,
+): () => Promise<HealthReport> {
+  let last: { at: number; report: Promise<HealthReport>; done: boolean } | undefined;
+  return async () => {
+    const now = Date.now();
+    if (!last || (last.done && now - last.at >= reuseMs)) {
+      const report = checkHealth(deps, timeoutMs);
+      const current = { at: now, report, done: false };
+      report.finally(() => {
+        current.done = true;
+      });
+      last = current;
+    }
+    const report = await last.report;
+    return { ...report, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000) };
+  };
 }
 
 async function checkLoki(deps: Pick<Deps, "loki">, timeoutMs: number): Promise<HealthReport["loki"]> {

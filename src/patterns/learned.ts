@@ -1,15 +1,18 @@
 import { type Matcher, re, render } from "../logql/index.ts";
 import { isoFromNs, msFromNs, type Nanos } from "../loki/time.ts";
 import { resolveServices, type ServiceCatalog, serviceMatcher } from "../query/discovery.ts";
+import type { LogEntry } from "../query/entry.ts";
 import { refuseCostly, selectorsOf } from "../query/guardrail.ts";
-import { isProblemLevel, type Level, parseLine } from "../query/lines.ts";
-import { buildLogQuery, keepLine } from "../query/modes.ts";
-import { scan } from "../query/scan.ts";
+import { clipExample, isProblemLevel, type Level, parseLine } from "../query/lines.ts";
+import { buildLogQueries, hasFastPushdown, keepLine, type Pushdown, shownLogql } from "../query/modes.ts";
+import { readLines } from "../query/read-lines.ts";
+import { DEFAULT_QUERY_CONCURRENCY } from "../query/scan-many.ts";
 import { serviceOf } from "../query/service.ts";
 import { formatMs, parseDurationMs, resolveRange } from "../query/time.ts";
 import { PatternsError } from "./errors.ts";
 import { type PatternLibrary, type PatternMatch, severityRank } from "./library/index.ts";
 import { type LokiPatternsSection, lokiPatterns } from "./loki-patterns.ts";
+import { minedText } from "./message.ts";
 import { learnNewLines } from "./store.ts";
 import { type Buckets, bucketsFor, type TemplateLine, templateStats } from "./templates.ts";
 import type { LearnedService, LibraryRef, PatternsAnswer, PatternsContext, PatternsParams } from "./types.ts";
@@ -44,34 +47,52 @@ export async function learnedPart(ctx: PatternsContext, p: PatternsParams, hints
   // Only problem levels asked for: push Loki the troubleshoot filter (a superset), confirm locally.
   const levels = p.level;
   const problemOnly = (levels ?? DEFAULT_LEVELS).every((l) => isProblemLevel(l as Level));
-  const logql = render(
-    buildLogQuery(matcher ? [matcher] : [], catalog.label, problemOnly ? "troubleshoot" : undefined, {}),
-  );
+  const mode = problemOnly ? "troubleshoot" : undefined;
+  const build = (m: typeof mode, pushdown?: Pushdown) =>
+    buildLogQueries(matcher ? [matcher] : [], catalog.label, m, {}, pushdown).map((q) => render(q));
+  const queries = build(mode);
+  let logql = shownLogql(mode, queries, build(undefined)[0]!);
   // The same cost guardrail as /query: refuse before reading when Loki estimates too many bytes.
-  await refuseCostly(ctx.loki, selectorsOf(logql), range, catalog.label, ctx.settings.maxBytes, ctx.signal);
+  await refuseCostly(
+    ctx.loki,
+    [...new Set(queries.flatMap(selectorsOf))],
+    range,
+    catalog.label,
+    ctx.settings.maxBytes,
+    ctx.signal,
+  );
   const lokiSections =
     p.include_loki === false
       ? Promise.resolve([])
       : lokiSectionsFor(ctx, catalog, names, matcher, range, buckets, levels);
   lokiSections.catch(() => {}); // awaited below; this only keeps a failed scan from leaving it unhandled
 
-  const result = await scan(ctx.loki, {
-    query: logql,
-    start: range.start,
-    end: range.end,
-    direction: "backward",
-    pageSize: ctx.settings.pageSize,
-    maxLines: ctx.settings.scanCap,
-    signal: ctx.signal,
-  });
+  const keepEntry = (entry: LogEntry, parsed = parseLine(entry)) =>
+    levels?.length ? levels.includes(parsed.level) : keepLine("troubleshoot", parsed, entry.line);
+  const read = await readLines(
+    ctx.loki,
+    {
+      concurrency: ctx.settings.concurrency ?? DEFAULT_QUERY_CONCURRENCY,
+      start: range.start,
+      end: range.end,
+      direction: "backward",
+      pageSize: ctx.settings.pageSize,
+      maxLines: ctx.settings.scanCap,
+      signal: ctx.signal,
+    },
+    { fast: queries, precise: hasFastPushdown(mode) ? build(mode, "precise") : undefined },
+    (entry) => keepEntry(entry),
+  );
+  const result = read.result;
+  if (read.pushdown === "precise") logql = shownLogql(mode, read.queries, build(undefined)[0]!);
   const byService = new Map<string, TemplateLine[]>();
   for (const entry of result.entries) {
     const parsed = parseLine(entry);
-    const keep = levels?.length ? levels.includes(parsed.level) : keepLine("troubleshoot", parsed, entry.line);
-    if (!keep) continue;
+    if (!keepEntry(entry, parsed)) continue;
     const service = serviceOf(entry, catalog);
     const list = byService.get(service) ?? [];
-    list.push({ ts: entry.ts, line: entry.line, message: parsed.message });
+    const mined = minedText({ line: entry.line, message: parsed.message, fields: parsed.fields });
+    list.push({ ts: entry.ts, line: entry.line, message: mined.text, values: mined.values });
     byService.set(service, list);
   }
 
@@ -136,7 +157,8 @@ async function learnService(
     learned_now: learnedNow,
     templates: stats.map((t) => {
       const library = bestOf(ctx.library, t.examples);
-      return { ...t, seen_total: totals.get(t.template) ?? 0, ...(library ? { library } : {}) };
+      const seen_total = totals.get(t.template) ?? 0;
+      return { ...t, template: clipExample(t.template), seen_total, ...(library ? { library } : {}) };
     }),
   };
 }
@@ -211,6 +233,15 @@ export function stepMsOf(step: string | undefined, range: { start: Nanos; end: N
       "Too many buckets",
       `step=${step} cuts the ${formatMs(spanMs)} range into ${Math.ceil(spanMs / ms)} buckets, more than ${MAX_BUCKETS}`,
       `Use step=${formatMs(Math.ceil(spanMs / MAX_BUCKETS / 1_000) * 1_000)} or more, or shorten the range.`,
+    );
+  }
+  if (ms > spanMs) {
+    throw new PatternsError(
+      "invalid",
+      "step-too-large",
+      "Step longer than the range",
+      `step=${step.trim().slice(0, 40)} is longer than the ${formatMs(spanMs)} range, so it would make one bucket`,
+      `Use a step of at most ${formatMs(spanMs)} (e.g. step=${formatMs(Math.max(1_000, Math.ceil(spanMs / 20 / 1_000) * 1_000))}), or leave it out for range/20.`,
     );
   }
   return Math.ceil(ms / 1_000) * 1_000; // whole seconds, as Loki's pattern step

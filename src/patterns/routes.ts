@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
+import { requestSignal } from "../http/deadline.ts";
 import { API_PREFIX } from "../http/paths.ts";
 import { problemResponse } from "../http/problem.ts";
 import { lokiFor } from "../http/tenant.ts";
@@ -35,7 +36,7 @@ export function registerPatterns(app: OpenAPIHono, deps: Deps, patterns: Pattern
   app.use(route.getRoutingPath(), deps.auth.requireScope("read"));
   app.openapi(route, async (c) => {
     // Loki calls and the learned miners are both the caller's tenant's.
-    const answer = await patterns.list({ loki: lokiFor(c, deps), signal: c.req.raw.signal }, c.req.valid("query"));
-    return c.json(answer as never, 200);
+    const answer = await patterns.list({ loki: lokiFor(c, deps), signal: requestSignal(c) }, c.req.valid("query"));
+    return c.json(answer, 200);
   });
 }

@@ -51,12 +51,20 @@ export const patternsParamsSchema = z.object({
     "Service name(s), as listed by /services: learn templates from their lines. With a range and no service, every service.",
     "checkout",
   ),
-  start: z.string().optional().openapi({
+  start: z.string().max(64, "start must be at most 64 characters (a time or duration)").optional().openapi({
     description: "RFC3339, unix seconds or ns, now-1h, or a duration (15m = 15 minutes ago). Default: end - 1h.",
     example: "now-1h",
   }),
-  end: z.string().optional().openapi({ description: "Same formats as start. Default: now.", example: "now" }),
-  since: z.string().optional().openapi({ description: "A duration before end (instead of start).", example: "30m" }),
+  end: z
+    .string()
+    .max(64, "end must be at most 64 characters (a time or duration)")
+    .optional()
+    .openapi({ description: "Same formats as start. Default: now.", example: "now" }),
+  since: z
+    .string()
+    .max(64, "since must be at most 64 characters (a time or duration)")
+    .optional()
+    .openapi({ description: "A duration before end (instead of start).", example: "30m" }),
   step: z.string().max(32).optional().openapi({
     description: "Width of the time-series buckets (30s, 1m, 5m). Default: a twentieth of the range.",
     example: "1m",
@@ -94,11 +102,11 @@ export const patternsParamsSchema = z.object({
     }),
 });
 
-const libraryRef = z
+export const libraryRefSchema = z
   .object({ id: z.string(), title: z.string(), severity: z.enum(SEVERITIES), remediation: z.string() })
   .openapi("LibraryRef", { description: "The most severe library pattern the template's examples match" });
 
-const template = z
+export const learnedTemplateSchema = z
   .object({
     template: z.string().openapi({ description: "Message template, variables written <*>" }),
     count: z.number().openapi({ description: "Lines with this template in the range" }),
@@ -119,9 +127,25 @@ const template = z
     seen_total: z.number().openapi({
       description: "Lines with this template the service's persistent miner has learned, across all requests",
     }),
-    library: libraryRef.optional(),
+    library: libraryRefSchema.optional(),
   })
   .openapi("LearnedTemplate");
+
+export const libraryEntrySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  category: z.enum(CATEGORIES),
+  severity: z.enum(SEVERITIES),
+  description: z.string().optional(),
+  remediation: z.string().optional(),
+});
+
+export const learnedServiceSchema = z.object({
+  service: z.string(),
+  lines: z.number().openapi({ description: "Lines of this service in the range that passed the level filter" }),
+  learned_now: z.number().openapi({ description: "Lines the persistent miner learned in this call" }),
+  templates: z.array(learnedTemplateSchema),
+});
 
 const lokiPattern = z.object({
   pattern: z.string().openapi({ description: "Loki's pattern (variables written <_>)" }),
@@ -140,16 +164,7 @@ export const patternsAnswerSchema = z
           "filters: the patterns matching category/severity/min_severity (all without filters); matched: beside learned templates and without filters, the patterns those templates match",
       }),
       total: z.number().openapi({ description: "Patterns in the selection (before the token budget)" }),
-      patterns: z.array(
-        z.object({
-          id: z.string(),
-          title: z.string(),
-          category: z.enum(CATEGORIES),
-          severity: z.enum(SEVERITIES),
-          description: z.string().optional(),
-          remediation: z.string().optional(),
-        }),
-      ),
+      patterns: z.array(libraryEntrySchema),
     }),
     range: z.object({ start: z.string(), end: z.string() }).optional(),
     buckets: z
@@ -166,16 +181,7 @@ export const patternsAnswerSchema = z
         pages: z.number(),
       })
       .optional(),
-    learned: z
-      .array(
-        z.object({
-          service: z.string(),
-          lines: z.number(),
-          learned_now: z.number().openapi({ description: "Lines the persistent miner learned in this call" }),
-          templates: z.array(template),
-        }),
-      )
-      .optional(),
+    learned: z.array(learnedServiceSchema).optional(),
     loki: z
       .array(
         z.object({

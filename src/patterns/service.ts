@@ -1,6 +1,8 @@
-import type { Deps } from "../deps.ts";
+import type { Cache } from "../cache/index.ts";
 import type { Logger } from "../log.ts";
 import type { LokiClient } from "../loki/client.ts";
+import type { ServiceDiscovery } from "../query/discovery.ts";
+import type { QuerySettings } from "../query/types.ts";
 import { fitPatternsAnswer, nonePatternsDropped } from "./fit.ts";
 import { learnedPart } from "./learned.ts";
 import type { Pattern, PatternLibrary } from "./library/index.ts";
@@ -97,7 +99,13 @@ export interface PatternsServiceOptions {
 
 /** The /patterns service: the library from deps, and a learned store saving through `deps.cache`. */
 export function createPatternsService(
-  deps: Pick<Deps, "cache" | "discovery" | "querySettings" | "patterns"> & { logger?: Logger | undefined },
+  deps: {
+    cache: Cache;
+    discovery: ServiceDiscovery;
+    querySettings: QuerySettings;
+    patterns: PatternLibrary;
+    logger?: Logger | undefined;
+  },
   options: PatternsServiceOptions = {},
 ): PatternsService {
   const store = new LearnedStore({

@@ -1,4 +1,5 @@
 import { isoFromNs, msFromNs, type Nanos } from "../loki/time.ts";
+import { clipExample } from "../query/lines.ts";
 import { PLACEHOLDER, type TemplateMiner } from "./miner/index.ts";
 
 /**
@@ -129,7 +130,7 @@ export function templateStats(
       series: g.series,
       first_seen: isoFromNs(g.first),
       last_seen: isoFromNs(g.last),
-      examples: g.examples.map((e) => e.line),
+      examples: g.examples.map((e) => clipExample(e.line)),
       params: paramSamples(template, g.values, topValues),
     }));
 }

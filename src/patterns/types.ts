@@ -1,27 +1,22 @@
+import type { z } from "@hono/zod-openapi";
 import type { LokiClient } from "../loki/client.ts";
 import type { ServiceDiscovery } from "../query/discovery.ts";
-import type { QuerySettings } from "../query/service.ts";
-import type { PatternsDropped } from "./fit.ts";
-import type { Category, PatternLibrary, Severity } from "./library/index.ts";
-import type { LokiPatternsSection } from "./loki-patterns.ts";
+import type { QuerySettings } from "../query/types.ts";
+import type { PatternLibrary } from "./library/index.ts";
+import type {
+  learnedServiceSchema,
+  learnedTemplateSchema,
+  libraryEntrySchema,
+  libraryRefSchema,
+  patternsAnswerSchema,
+  patternsParamsSchema,
+} from "./schemas.ts";
 import type { LearnedStore } from "./store.ts";
-import type { TemplateStats } from "./templates.ts";
 
-/** The parameters, context and answer of GET /patterns. */
+/** The parameters, context and answer of GET /patterns; the answer's types are its documented schemas. */
 
-export interface PatternsParams {
-  category?: Category[] | undefined;
-  severity?: Severity[] | undefined;
-  min_severity?: Severity | undefined;
-  service?: string[] | undefined;
-  start?: string | undefined;
-  end?: string | undefined;
-  since?: string | undefined;
-  step?: string | undefined;
-  level?: string[] | undefined;
-  max_tokens?: number | undefined;
-  include_loki?: boolean | undefined;
-}
+/** /patterns' parameters as validated (times still as the caller wrote them). */
+export type PatternsParams = Partial<z.output<typeof patternsParamsSchema>>;
 
 export interface PatternsContext {
   loki: LokiClient;
@@ -33,53 +28,8 @@ export interface PatternsContext {
   now?: number | undefined;
 }
 
-export interface LibraryEntry {
-  id: string;
-  title: string;
-  category: Category;
-  severity: Severity;
-  description?: string;
-  remediation?: string;
-}
-
-export interface LibraryRef {
-  id: string;
-  title: string;
-  severity: Severity;
-  remediation: string;
-}
-
-export interface LearnedTemplate extends Omit<TemplateStats, "params"> {
-  params?: TemplateStats["params"];
-  /** Lines with this template the service's persistent miner has learned (all requests, not just this range). */
-  seen_total: number;
-  library?: LibraryRef;
-}
-
-export interface LearnedService {
-  service: string;
-  /** Lines of this service in the range that passed the level filter. */
-  lines: number;
-  /** Of those, lines the persistent miner learned now (newer than anything it had seen). */
-  learned_now: number;
-  templates: LearnedTemplate[];
-}
-
-export interface PatternsAnswer {
-  /**
-   * `filters`: the patterns matching category/severity/min_severity (all without filters);
-   * `matched`: beside learned templates and without filters, the patterns those templates match.
-   */
-  library: { selection: "filters" | "matched"; total: number; patterns: LibraryEntry[] };
-  range?: { start: string; end: string };
-  /** The time series' buckets: `series[i]` counts lines in [start + i·step, start + (i+1)·step). */
-  buckets?: { start: string; step: string; count: number };
-  logql?: string;
-  stats?: { lines_scanned: number; lines_returned: number; truncated: boolean; scan_cap: number; pages: number };
-  learned?: LearnedService[];
-  loki?: Array<LokiPatternsSection & { service: string }>;
-  next_calls?: string[];
-  dropped: PatternsDropped;
-  hints: string[];
-  tokens?: number;
-}
+export type LibraryEntry = z.infer<typeof libraryEntrySchema>;
+export type LibraryRef = z.infer<typeof libraryRefSchema>;
+export type LearnedTemplate = z.infer<typeof learnedTemplateSchema>;
+export type LearnedService = z.infer<typeof learnedServiceSchema>;
+export type PatternsAnswer = z.infer<typeof patternsAnswerSchema>;

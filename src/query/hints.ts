@@ -3,8 +3,8 @@ import { isoFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
 import type { ServiceCatalog } from "./discovery.ts";
 import { entriesOf } from "./entry.ts";
 import type { Mode } from "./modes.ts";
-import type { QueryContext, QueryParams } from "./service.ts";
 import type { AnalyzedEntry } from "./summarize.ts";
+import type { QueryContext, QueryParams } from "./types.ts";
 
 /** What an answer suggests: why it is empty, and the next calls worth making. */
 

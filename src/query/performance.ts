@@ -1,3 +1,4 @@
+import type { z } from "@hono/zod-openapi";
 import {
   formatDuration,
   json,
@@ -12,6 +13,7 @@ import {
 } from "../logql/index.ts";
 import type { LokiClient } from "../loki/client.ts";
 import { isoFromNs, type Nanos, NS_PER_MS } from "../loki/time.ts";
+import type { latencyRowSchema } from "./schemas.ts";
 import type { AnalyzedEntry } from "./summarize.ts";
 
 /**
@@ -23,14 +25,7 @@ import type { AnalyzedEntry } from "./summarize.ts";
 const DURATION_NAME =
   /^(?:\w*_)?(?:duration|latency|elapsed|took|response_?time)(?:_?(?:ms|us|ns|s|seconds|millis))?$|^(?:\w*_)?time_(?:ms|us|ns|s|seconds|millis)$/i;
 
-export interface LatencyRow {
-  service: string;
-  field: string;
-  parser: string;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-}
+export type LatencyRow = z.infer<typeof latencyRowSchema>;
 
 /** ms per unit implied by a field name (duration_ms → 1, elapsed_s → 1000); undefined = duration strings. */
 export function unitOf(field: string, type: string): number | undefined {

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   alignRange,
@@ -11,6 +11,7 @@ import {
   ttlFor,
 } from "../cache/index.ts";
 import type { Deps } from "../deps.ts";
+import { requestSignal } from "../http/deadline.ts";
 import { API_PREFIX } from "../http/paths.ts";
 import { problemResponse } from "../http/problem.ts";
 import { lokiFor, tenantOf } from "../http/tenant.ts";
@@ -18,7 +19,7 @@ import { msFromNs } from "../loki/time.ts";
 import { queryAnswerSchema, queryParamsSchema, servicesAnswerSchema, servicesParamsSchema } from "./schemas.ts";
 import { runQuery } from "./service.ts";
 import { listServices } from "./services.ts";
-import { type RangeInput, resolveRange } from "./time.ts";
+import { keepWithinMax, type RangeInput, resolveRange } from "./time.ts";
 
 const errors = {
   400: problemResponse("Invalid parameters (the hint says how to fix the call)"),
@@ -60,6 +61,8 @@ const servicesRoute = createRoute({
   path: `${API_PREFIX}/services`,
   tags: ["query"],
   summary: "Services with volumes, the label scheme, and levels seen",
+  description:
+    "Counts lines over every stream, so it is a heavy call: its range is at most SERVICES_MAX_RANGE (1d by default), it is refused (422) when Loki estimates more than QUERY_MAX_BYTES, and Cache-Control: no-cache is not honoured (answers are cached for the cache TTL).",
   request: { query: servicesParamsSchema },
   responses: {
     200: {
@@ -81,12 +84,15 @@ async function withCache<T>(
   deps: Deps,
   endpoint: string,
   params: Record<string, unknown> & RangeInput,
-  compute: (range: { start: string; end: string }) => Promise<T>,
+  compute: (range: { start: string; end: string }, signal: AbortSignal) => Promise<T>,
+  limits: { maxRangeMs?: number; honourNoCache?: boolean } = {},
 ): Promise<T> {
   const now = Date.now();
-  const resolved = resolveRange(params, now, deps.querySettings.maxRangeMs);
+  // The range limit applies to the range as asked; alignment may not push it over (since=7d stays allowed).
+  const maxRangeMs = limits.maxRangeMs ?? deps.querySettings.maxRangeMs;
+  const resolved = resolveRange(params, now, maxRangeMs);
   const step = alignStepFor(resolved);
-  const range = alignRange(resolved, step);
+  const range = keepWithinMax(resolved, alignRange(resolved, step), step, maxRangeMs);
   const { start: _s, end: _e, since: _since, ...rest } = params;
   const key = cacheKey({ tenant: tenantOf(c, deps), endpoint, params: rest as ParamObject, range, alignMs: step });
   const ttl = ttlFor(msFromNs(range.end), now, deps.config.CACHE_TTL_TABLE);
@@ -94,8 +100,9 @@ async function withCache<T>(
     deps.cache,
     key,
     ttl,
-    () => compute({ start: String(range.start), end: String(range.end) }),
-    { bypass: bypassRequested(c) },
+    // Shared work runs on the flight's own signal; this request's deadline only makes it stop waiting.
+    (signal) => compute({ start: String(range.start), end: String(range.end) }, signal),
+    { bypass: limits.honourNoCache !== false && bypassRequested(c), signal: requestSignal(c) },
   );
   setCacheStatus(c, status);
   return value;
@@ -109,29 +116,35 @@ export function registerQuery(app: OpenAPIHono, deps: Deps) {
   app.openapi(queryRoute, async (c) => {
     const params = c.req.valid("query");
     const loki = lokiFor(c, deps);
-    const answer = await withCache(c, deps, "query", params, (range) =>
+    const answer = await withCache(c, deps, "query", params, (range, signal) =>
       runQuery(
         {
           loki,
           discovery: deps.discovery,
           settings: deps.querySettings,
           patterns: deps.patterns,
-          signal: c.req.raw.signal,
+          signal,
         },
         { ...params, ...range, since: undefined },
       ),
     );
-    return c.json(answer as z.infer<typeof queryAnswerSchema>, 200);
+    return c.json(answer, 200);
   });
 
   app.openapi(servicesRoute, async (c) => {
     const params = c.req.valid("query");
     const loki = lokiFor(c, deps);
-    const answer = await withCache(c, deps, "services", params, (range) =>
-      listServices(
-        { loki, discovery: deps.discovery, maxRangeMs: deps.querySettings.maxRangeMs, signal: c.req.raw.signal },
-        range,
-      ),
+    // /services counts every stream: its own range cap and the byte budget; no-cache is not honoured (the
+    // answer is cached at most a cache TTL, 30 s for recent ranges), so nobody can make it recount on demand.
+    const maxRangeMs = Math.min(deps.config.SERVICES_MAX_RANGE, deps.querySettings.maxRangeMs);
+    const maxBytes = deps.querySettings.maxBytes;
+    const answer = await withCache(
+      c,
+      deps,
+      "services",
+      params,
+      (range, signal) => listServices({ loki, discovery: deps.discovery, maxRangeMs, maxBytes, signal }, range),
+      { maxRangeMs, honourNoCache: false },
     );
     return c.json(answer, 200);
   });

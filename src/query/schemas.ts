@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { conversationAnswerSchema } from "../ai/schemas.ts";
 import { MODES } from "./modes.ts";
 
 /** Repeated (`service=a&service=b`) or comma-separated (`service=a,b`) values → a list. */
@@ -49,12 +50,20 @@ export const queryParamsSchema = z.object({
     (v) => v === undefined || v.every((l) => (LEVELS as readonly string[]).includes(l)),
     { message: `level must be among ${LEVELS.join(", ")}` },
   ),
-  start: z.string().optional().openapi({
+  start: z.string().max(64, "start must be at most 64 characters (a time or duration)").optional().openapi({
     description: "RFC3339, unix seconds or ns, now-1h, or a duration (15m = 15 minutes ago). Default: end - 1h.",
     example: "now-1h",
   }),
-  end: z.string().optional().openapi({ description: "Same formats as start. Default: now.", example: "now" }),
-  since: z.string().optional().openapi({ description: "A duration before end (instead of start).", example: "15m" }),
+  end: z
+    .string()
+    .max(64, "end must be at most 64 characters (a time or duration)")
+    .optional()
+    .openapi({ description: "Same formats as start. Default: now.", example: "now" }),
+  since: z
+    .string()
+    .max(64, "since must be at most 64 characters (a time or duration)")
+    .optional()
+    .openapi({ description: "A duration before end (instead of start).", example: "15m" }),
   contains: list("Text the line must contain (repeat for AND).", "timeout"),
   regex: z.string().max(1024).optional().openapi({ description: "RE2 regex the line must match." }),
   trace_id: z.string().max(256).optional().openapi({ description: "Trace or correlation id the line must contain." }),
@@ -110,6 +119,27 @@ const group = z
   })
   .openapi("TemplateGroup");
 
+export const latencyRowSchema = z
+  .object({
+    service: z.string(),
+    field: z.string().openapi({ description: "The duration field measured" }),
+    parser: z.string(),
+    p50_ms: z.number().nullable(),
+    p95_ms: z.number().nullable(),
+    p99_ms: z.number().nullable(),
+  })
+  .openapi("LatencyRow");
+
+export const slowRequestSchema = z
+  .object({
+    service: z.string(),
+    duration_ms: z.number(),
+    ts: z.string(),
+    trace_id: z.string().optional(),
+    line: z.string(),
+  })
+  .openapi("SlowRequest");
+
 export const queryAnswerSchema = z
   .object({
     mode: z.string(),
@@ -145,7 +175,9 @@ export const queryAnswerSchema = z
           ts_ns: z.string(),
           service: z.string(),
           level: z.string(),
-          line: z.string(),
+          line: z.string().openapi({
+            description: "The raw line; past 8,192 characters it is cut and ends with `… [N more characters]`",
+          }),
           metadata: z.record(z.string(), z.string()).optional(),
         }),
       )
@@ -154,16 +186,20 @@ export const queryAnswerSchema = z
     series: z
       .array(z.object({ labels: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) }))
       .optional(),
-    latency: z.array(z.record(z.string(), z.unknown())).optional(),
-    slowest: z.array(z.record(z.string(), z.unknown())).optional(),
-    conversation: z.record(z.string(), z.unknown()).optional(),
+    latency: z.array(latencyRowSchema).optional(),
+    slowest: z.array(slowRequestSchema).optional(),
+    conversation: conversationAnswerSchema.optional(),
   })
   .openapi("QueryAnswer");
 
 export const servicesParamsSchema = z.object({
-  start: z.string().optional().openapi({ example: "now-1h" }),
-  end: z.string().optional(),
-  since: z.string().optional(),
+  start: z
+    .string()
+    .max(64, "start must be at most 64 characters (a time or duration)")
+    .optional()
+    .openapi({ example: "now-1h" }),
+  end: z.string().max(64, "end must be at most 64 characters (a time or duration)").optional(),
+  since: z.string().max(64, "since must be at most 64 characters (a time or duration)").optional(),
 });
 
 export const servicesAnswerSchema = z

@@ -1,90 +1,24 @@
 import { type ConversationSummary, summarizeConversations } from "../ai/conversation.ts";
 import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
-import type { Direction, LokiClient } from "../loki/client.ts";
+import type { Direction } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
-import type { PatternLibrary } from "../patterns/library/index.ts";
-import { type Dropped, noneDropped, tokensOf } from "./budget.ts";
+import { noneDropped, tokensOf } from "./budget.ts";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
-import {
-  resolveServices,
-  SERVICE_LABEL_CANDIDATES,
-  type ServiceCatalog,
-  type ServiceDiscovery,
-  shortServiceName,
-} from "./discovery.ts";
+import { resolveServices, SERVICE_LABEL_CANDIDATES, type ServiceCatalog, shortServiceName } from "./discovery.ts";
 import { type LogEntry, streamKey } from "./entry.ts";
 import { QueryError } from "./errors.ts";
-import { refuseCostly, refuseMatchAll, selectorsOf } from "./guardrail.ts";
+import { readRangeOf, refuseCostly, refuseMatchAll, refuseMetricInMode, selectorsOf } from "./guardrail.ts";
 import { emptyHints, nextCalls } from "./hints.ts";
-import { parseLine } from "./lines.ts";
-import { buildLogQuery, keepLine, type Mode } from "./modes.ts";
+import { clipExample, LINE_MAX_CHARS, type ParsedLine, parseLine } from "./lines.ts";
+import { buildLogQueries, hasFastPushdown, keepLine, type Mode, type Pushdown, shownLogql } from "./modes.ts";
 import { latencyPercentiles, slowest } from "./performance.ts";
-import { scan, seenAt } from "./scan.ts";
+import { readLines } from "./read-lines.ts";
+import { seenAt } from "./scan.ts";
+import { DEFAULT_QUERY_CONCURRENCY } from "./scan-many.ts";
 import { type AnalyzedEntry, summarize } from "./summarize.ts";
 import { resolveRange } from "./time.ts";
-import { budget, dropExamples, dropLast, dropRarestGroup, fitList, trimCounts, trimOrigin } from "./trim.ts";
-
-export type Format = "summary" | "compact" | "lines";
-
-export interface QueryParams {
-  mode?: Mode | undefined;
-  service?: string[] | undefined;
-  level?: string[] | undefined;
-  start?: string | undefined;
-  end?: string | undefined;
-  since?: string | undefined;
-  contains?: string[] | undefined;
-  regex?: string | undefined;
-  trace_id?: string | undefined;
-  conversation_id?: string | undefined;
-  workspace_id?: string | undefined;
-  logql?: string | undefined;
-  limit?: number | undefined;
-  direction?: Direction | undefined;
-  format?: Format | undefined;
-  max_tokens?: number | undefined;
-  cursor?: string | undefined;
-}
-
-export interface QuerySettings {
-  maxRangeMs: number;
-  /** Most lines one answer may read from Loki (time-sliced paging up to this). */
-  scanCap: number;
-  /** Lines per Loki call. */
-  pageSize: number;
-  defaultMaxTokens: number;
-  /** Cost guardrail: most bytes (index/volume estimate) one query may read. */
-  maxBytes: number;
-}
-
-export interface QueryContext {
-  loki: LokiClient;
-  discovery: ServiceDiscovery;
-  settings: QuerySettings;
-  /** The failure pattern library; troubleshoot groups that match it carry its id, severity and remediation. */
-  patterns?: Pick<PatternLibrary, "best" | "get"> | undefined;
-  signal?: AbortSignal | undefined;
-  now?: number;
-}
-
-export interface QueryAnswer {
-  mode: Mode | "search";
-  format: Format;
-  logql: string;
-  range: { start: string; end: string };
-  stats: {
-    lines_scanned: number;
-    lines_returned: number;
-    truncated: boolean;
-    scan_cap: number;
-    pages: number;
-    bytes_estimated: number;
-  };
-  dropped: Dropped;
-  hints: string[];
-  tokens?: number;
-  [extra: string]: unknown;
-}
+import { budget, dropLast, fitList, summarySteps } from "./trim.ts";
+import type { Format, QueryAnswer, QueryContext, QueryParams } from "./types.ts";
 
 export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<QueryAnswer> {
   const now = ctx.now ?? Date.now();
@@ -94,7 +28,11 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   const { matcher, hints } = resolveServices(catalog, p.service);
 
   const mode = p.mode ?? (p.logql ? "raw" : undefined);
-  let logql: string;
+  // One query, or one per leg of the mode (disjoint); `logql` shows them (see shownLogql).
+  let queries: string[];
+  let shown: string | undefined;
+  /** The precise legs to read instead when lines without a level flood the fast read (summaries only). */
+  let precise: { queries: string[]; shown: string } | undefined;
   if (mode === "raw" || p.logql) {
     if (!p.logql) {
       throw new QueryError(
@@ -105,7 +43,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
         'Add logql={service_name="checkout"} |= "timeout" (URL-encoded), or choose another mode.',
       );
     }
-    logql = await scopedRaw(ctx, p.logql, matcher ? [matcher] : []);
+    queries = [await scopedRaw(ctx, p.logql, matcher ? [matcher] : [])];
   } else {
     if (mode === "conversation" && !p.conversation_id && !p.workspace_id) {
       throw new QueryError(
@@ -116,22 +54,34 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
         "Add conversation_id=<id> (one conversation) or workspace_id=<id> (a workspace's conversations).",
       );
     }
-    logql = render(
-      buildLogQuery(matcher ? [matcher] : [], catalog.label, mode, {
-        contains: p.contains,
-        regex: p.regex,
-        traceId: p.trace_id,
-        conversationId: p.conversation_id,
-        workspaceId: p.workspace_id,
-      }),
-    );
+    const filters = {
+      contains: p.contains,
+      regex: p.regex,
+      traceId: p.trace_id,
+      conversationId: p.conversation_id,
+      workspaceId: p.workspace_id,
+    };
+    const build = (m: Mode | undefined, pushdown?: Pushdown) =>
+      buildLogQueries(matcher ? [matcher] : [], catalog.label, m, filters, pushdown).map((q) => render(q));
+    const plain = build(undefined)[0]!;
+    queries = build(mode);
+    shown = shownLogql(mode, queries, plain);
+    if (hasFastPushdown(mode) && format !== "lines") {
+      const legs = build(mode, "precise");
+      precise = { queries: legs, shown: shownLogql(mode, legs, plain) };
+    }
   }
+  const logql = shown ?? queries.join("\n");
 
-  if (mode === "raw") refuseMatchAll(logql);
+  // A caller's LogQL, in any mode: no match-all selector, lines only outside raw, its range vectors and offsets counted.
+  if (p.logql) {
+    refuseMatchAll(logql);
+    if (mode !== "raw") refuseMetricInMode(mode ?? "raw", logql);
+  }
   const bytesEstimated = await refuseCostly(
     ctx.loki,
-    selectorsOf(logql),
-    range,
+    [...new Set(queries.flatMap(selectorsOf))],
+    p.logql ? readRangeOf(logql, range, ctx.settings.maxRangeMs) : range,
     catalog.label,
     ctx.settings.maxBytes,
     ctx.signal,
@@ -173,22 +123,36 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   }
 
   const lineLimit = format === "lines" ? Math.min(p.limit ?? 100, ctx.settings.scanCap) : ctx.settings.scanCap;
-  const boundary = p.cursor ? decodeCursor(p.cursor, fingerprint) : undefined;
-  const result = await scan(ctx.loki, {
-    query: logql,
-    start: range.start,
-    end: range.end,
-    direction,
-    pageSize: ctx.settings.pageSize,
-    maxLines: lineLimit,
-    boundary,
-    signal: ctx.signal,
-  });
-  const analyzed: AnalyzedEntry[] = [];
+  const boundary = p.cursor ? decodeCursor(p.cursor, fingerprint, ctx.settings.cursorKeys, range) : undefined;
   // A compact search keeps every line as it is: no need to parse what nobody reads.
   const parse = format !== "compact" || (mode !== undefined && mode !== "raw") || Boolean(p.level?.length);
+  const lines = parsedLines();
+  const read = await readLines(
+    ctx.loki,
+    {
+      concurrency: ctx.settings.concurrency ?? DEFAULT_QUERY_CONCURRENCY,
+      start: range.start,
+      end: range.end,
+      direction,
+      pageSize: ctx.settings.pageSize,
+      maxLines: lineLimit,
+      boundary,
+      signal: ctx.signal,
+      onPage: parse ? lines.parseSoon : undefined,
+    },
+    { fast: queries, precise: precise?.queries },
+    (entry) => keepLine(mode, lines.parsedOf(entry), entry.line, p.level),
+  );
+  const result = read.result;
+  if (read.pushdown === "precise" && precise) {
+    base.logql = precise.shown;
+    hints.push(
+      "Most lines Loki read carried no level it could detect, so the range was read again with text filters: name a service or add contains= to make it faster.",
+    );
+  }
+  const analyzed: AnalyzedEntry[] = [];
   for (const entry of result.entries) {
-    const parsed = parse ? parseLine(entry) : { level: "unknown" as const, message: entry.line, fields: {} };
+    const parsed = parse ? lines.parsedOf(entry) : { level: "unknown" as const, message: entry.line, fields: {} };
     if (!keepLine(mode, parsed, entry.line, p.level)) continue;
     analyzed.push({ entry, parsed, service: serviceOf(entry, catalog) });
   }
@@ -216,7 +180,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
       ts_ns: String(a.entry.ts),
       service: a.service,
       level: a.parsed.level,
-      line: a.entry.line,
+      line: clipExample(a.entry.line, LINE_MAX_CHARS),
       ...(Object.keys(a.entry.metadata).length ? { metadata: a.entry.metadata } : {}),
     }));
     // Over budget, the page ends early (from its tail): nothing is lost, next_cursor continues after the last line kept.
@@ -235,9 +199,9 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
           analyzed.slice(0, k).map((a) => a.entry),
           boundary,
         );
-        answer.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen });
+        answer.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen }, ctx.settings.cursorKeys);
       } else if (result.next) {
-        answer.next_cursor = encodeCursor(fingerprint, result.next);
+        answer.next_cursor = encodeCursor(fingerprint, result.next, ctx.settings.cursorKeys);
       }
       if (answer.next_cursor && last) {
         answer.range = rangeOut(
@@ -325,16 +289,7 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   );
   Object.assign(answer, summary);
   answer.next_calls = nextCalls(mode, summary.likely_origin?.service, analyzed, p);
-  return budget(answer, maxTokens, [
-    () => dropExamples(summary.groups, answer.dropped, 1),
-    () => dropRarestGroup(summary.groups, answer.dropped, 1),
-    () => dropLast(answer.next_calls as string[], answer.dropped, "next_calls"),
-    () => trimOrigin(answer),
-    () => dropExamples(summary.groups, answer.dropped, 0),
-    () => dropRarestGroup(summary.groups, answer.dropped, 0),
-    () => trimCounts(answer),
-    () => (answer.hints.length > 1 ? Boolean(answer.hints.pop()) : false),
-  ]);
+  return budget(answer, maxTokens, summarySteps(answer, summary.groups));
 }
 
 async function scopedRaw(ctx: QueryContext, logql: string, required: Matcher[]): Promise<string> {
@@ -386,4 +341,26 @@ function totalsOf(list: ConversationSummary[]) {
     t.errors += c.totals.errors;
   }
   return t;
+}
+
+/**
+ * Parsed lines by entry. `parseSoon` parses a page once the current task ends, so the pages already read
+ * are parsed while Loki reads the next one; `parsedOf` takes a line's parse, parsing it now if need be.
+ */
+function parsedLines() {
+  const parsed = new Map<LogEntry, ParsedLine>();
+  const parsedOf = (entry: LogEntry): ParsedLine => {
+    let p = parsed.get(entry);
+    if (p === undefined) {
+      p = parseLine(entry);
+      parsed.set(entry, p);
+    }
+    return p;
+  };
+  const parseSoon = (entries: LogEntry[]) => {
+    setImmediate(() => {
+      for (const e of entries) parsedOf(e);
+    });
+  };
+  return { parsedOf, parseSoon };
 }

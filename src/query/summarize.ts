@@ -4,7 +4,7 @@ import type { PatternLibrary } from "../patterns/library/index.ts";
 import { MINED_TEXT_MINER, minedText } from "../patterns/message.ts";
 import { createMiner } from "../patterns/miner/index.ts";
 import type { LogEntry } from "./entry.ts";
-import { isProblemLevel, type ParsedLine } from "./lines.ts";
+import { clipExample, isProblemLevel, type ParsedLine } from "./lines.ts";
 
 /** One line with what we derived from it. */
 export interface AnalyzedEntry {
@@ -93,6 +93,11 @@ export function summarize(
         g.pattern = { id: hit.id, title: hit.title, severity: hit.severity, remediation: pattern.remediation.trim() };
       }
     }
+  }
+
+  for (const g of list) {
+    g.template = clipExample(g.template);
+    g.examples = g.examples.map(clipExample);
   }
 
   const problems: ProblemLine[] = items

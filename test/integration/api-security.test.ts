@@ -142,12 +142,19 @@ describe("Redis cache", () => {
     expect(ttls.at(-1)).toBeGreaterThan(3600);
   });
 
-  it("runs 20 concurrent identical /query requests as one Loki query", async () => {
+  it("runs 20 concurrent identical /query requests as one computation (the Loki reads of one request)", async () => {
     proxy.reset();
     const url = "/api/v1/ai_logs/query?service=checkout&since=10m&contains=payment&format=compact";
     const responses = await Promise.all(Array.from({ length: 20 }, () => call(url, keyA)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect(proxy.count("/loki/api/v1/query_range")).toBe(1);
+    const reads = proxy.count("/loki/api/v1/query_range");
+    // The same request once more, computed afresh: one computation reads exactly as much.
+    proxy.reset();
+    const alone = await call(url, keyA, { "Cache-Control": "no-cache" });
+    expect(alone.status).toBe(200);
+    expect(alone.headers.get("x-cache")).toBe("BYPASS");
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBe(proxy.count("/loki/api/v1/query_range"));
     expect(responses.filter((r) => r.headers.get("x-cache") === "MISS")).toHaveLength(1);
   });
 
@@ -187,7 +194,7 @@ describe("guardrails and rate limits", () => {
     expect(body.hint).toMatch(/add a service|shorten the range/);
   });
 
-  it("answers 429 with Retry-After and RateLimit-* past the heavy budget; cheap calls have their own", async () => {
+  it("answers 429 with Retry-After and RateLimit-* past the heavy budget, /services included; /health is never limited", async () => {
     const limited = buildTestApp({ LOKI_URL: services().lokiMtUrl, LOKI_TENANT: tenantA, RATE_LIMIT_HEAVY: "3/1m" });
     const statuses: number[] = [];
     let last: Response | undefined;
@@ -200,8 +207,9 @@ describe("guardrails and rate limits", () => {
     expect(last!.headers.get("ratelimit-limit")).toBe("3");
     expect(last!.headers.get("ratelimit-remaining")).toBe("0");
     expect(((await last!.json()) as { hint: string }).hint).toMatch(/retry/i);
-    const cheap = await limited.app.request("/api/v1/ai_logs/services?since=10m");
-    expect(cheap.status).toBe(200);
+    // /services counts every stream: it draws from the heavy budget too; /health is never limited.
+    expect((await limited.app.request("/api/v1/ai_logs/services?since=10m")).status).toBe(429);
+    expect((await limited.app.request("/api/v1/ai_logs/health")).status).toBe(200);
     await limited.close();
   });
 });

@@ -22,7 +22,13 @@ describe("GET /api/v1/ai_logs/health against a Loki that stops and comes back", 
   beforeAll(async () => {
     // This test stops its own Loki and Redis, so it must not share the suite's.
     [loki, redis] = await Promise.all([startLoki({ bin: services().lokiBin }), startRedis()]);
-    t = buildTestApp({ LOKI_URL: loki.url, REDIS_URL: redis.url, HEALTH_TIMEOUT_MS: String(HEALTH_TIMEOUT_MS) });
+    // HEALTH_CACHE_MS=0: each probe after a finished one checks again (these tests stop and start Loki and Redis).
+    t = buildTestApp({
+      LOKI_URL: loki.url,
+      REDIS_URL: redis.url,
+      HEALTH_TIMEOUT_MS: String(HEALTH_TIMEOUT_MS),
+      HEALTH_CACHE_MS: "0",
+    });
   });
   afterAll(async () => {
     await t?.close();

@@ -6,6 +6,7 @@ import { patternsParamsSchema } from "../../src/patterns/schemas.ts";
 import { listPatterns, type PatternsContext, stepMsOf } from "../../src/patterns/service.ts";
 import { LearnedStore } from "../../src/patterns/store.ts";
 import { tokensOf } from "../../src/query/budget.ts";
+import { cursorKeysFrom } from "../../src/query/cursor.ts";
 import { ServiceDiscovery } from "../../src/query/discovery.ts";
 
 let library: PatternLibrary;
@@ -17,7 +18,14 @@ beforeAll(async () => {
     // The library listing never calls Loki.
     loki: {} as LokiClient,
     discovery: new ServiceDiscovery(),
-    settings: { maxRangeMs: 86_400_000, scanCap: 1000, pageSize: 500, defaultMaxTokens: 4000, maxBytes: 1e10 },
+    settings: {
+      maxRangeMs: 86_400_000,
+      scanCap: 1000,
+      pageSize: 500,
+      defaultMaxTokens: 4000,
+      maxBytes: 1e10,
+      cursorKeys: cursorKeysFrom(["test-cursor-key-0123456789"]),
+    },
     library,
     store: new LearnedStore({ cache: new MemoryCache(1 << 20) }),
   };
@@ -71,5 +79,7 @@ describe("params", () => {
     expect(stepMsOf("1m", hour)).toBe(60_000);
     expect(() => stepMsOf("1s", hour)).toThrow(/buckets/);
     expect(() => stepMsOf("soon", hour)).toThrow(/not a duration/);
+    expect(stepMsOf("1h", hour)).toBe(3_600_000);
+    expect(() => stepMsOf("200y", hour)).toThrow(/longer than the 1h range/);
   });
 });
