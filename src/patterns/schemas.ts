@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { LEVELS } from "../query/schemas.ts";
+import { LEVELS, rangeParams } from "../query/schemas.ts";
 import { CATEGORIES, SEVERITIES } from "./library/index.ts";
 
 /** Repeated (`x=a&x=b`) or comma-separated (`x=a,b`) values → a list, each checked against `allowed`. */
@@ -51,20 +51,7 @@ export const patternsParamsSchema = z.object({
     "Service name(s), as listed by /services: learn templates from their lines. With a range and no service, every service.",
     "checkout",
   ),
-  start: z.string().max(64, "start must be at most 64 characters (a time or duration)").optional().openapi({
-    description: "RFC3339, unix seconds or ns, now-1h, or a duration (15m = 15 minutes ago). Default: end - 1h.",
-    example: "now-1h",
-  }),
-  end: z
-    .string()
-    .max(64, "end must be at most 64 characters (a time or duration)")
-    .optional()
-    .openapi({ description: "Same formats as start. Default: now.", example: "now" }),
-  since: z
-    .string()
-    .max(64, "since must be at most 64 characters (a time or duration)")
-    .optional()
-    .openapi({ description: "A duration before end (instead of start).", example: "30m" }),
+  ...rangeParams,
   step: z.string().max(32).optional().openapi({
     description: "Width of the time-series buckets (30s, 1m, 5m). Default: a twentieth of the range.",
     example: "1m",

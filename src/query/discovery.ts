@@ -89,6 +89,15 @@ export class ServiceDiscovery {
 }
 
 /**
+ * The catalog's byte volume for selectors it covers exactly: every service (`{label=~".+"}`, what a mode
+ * reads without a service), the range being the catalog's. Undefined for any other selector.
+ */
+export function catalogBytes(catalog: ServiceCatalog, selectors: string[]): number | undefined {
+  if (selectors.length !== 1 || selectors[0] !== `{${catalog.label}=~".+"}`) return undefined;
+  return catalog.services.reduce((sum, s) => sum + s.bytes, 0);
+}
+
+/**
  * Stream matcher for the services a caller named: exact label values when the
  * catalog knows them (both `auth` and `shop/auth` work), else the name as given.
  * Returns the matcher and the names no stream carries.

@@ -102,8 +102,10 @@ export async function refuseCostly(
   groupLabel: string,
   maxBytes: number,
   signal?: AbortSignal,
+  /** The estimate when the caller already has it (the service catalog's volumes), so Loki is not asked twice. */
+  known?: number,
 ): Promise<number> {
-  const bytes = await estimateBytes(loki, selectors, range, groupLabel, signal);
+  const bytes = known ?? (await estimateBytes(loki, selectors, range, groupLabel, signal));
   if (bytes > maxBytes) {
     throw new QueryError(
       "refused",

@@ -32,6 +32,21 @@ const intParam = (name: string, min: number, max: number, description: string) =
     })
     .openapi({ description, type: "integer", minimum: min, maximum: max });
 
+/** A time parameter: bounded before any parsing (a time or a duration never needs more). */
+const timeParam = (name: string) => z.string().max(64, `${name} must be at most 64 characters (a time or duration)`);
+
+/** start/end/since, as every endpoint over a time range takes them. */
+export const rangeParams = {
+  start: timeParam("start").optional().openapi({
+    description: "RFC3339, unix seconds or ns, now-1h, or a duration (15m = 15 minutes ago). Default: end - 1h.",
+    example: "now-1h",
+  }),
+  end: timeParam("end").optional().openapi({ description: "Same formats as start. Default: now.", example: "now" }),
+  since: timeParam("since")
+    .optional()
+    .openapi({ description: "A duration before end (instead of start).", example: "15m" }),
+};
+
 export const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "unknown"] as const;
 
 export const queryParamsSchema = z.object({
@@ -50,20 +65,7 @@ export const queryParamsSchema = z.object({
     (v) => v === undefined || v.every((l) => (LEVELS as readonly string[]).includes(l)),
     { message: `level must be among ${LEVELS.join(", ")}` },
   ),
-  start: z.string().max(64, "start must be at most 64 characters (a time or duration)").optional().openapi({
-    description: "RFC3339, unix seconds or ns, now-1h, or a duration (15m = 15 minutes ago). Default: end - 1h.",
-    example: "now-1h",
-  }),
-  end: z
-    .string()
-    .max(64, "end must be at most 64 characters (a time or duration)")
-    .optional()
-    .openapi({ description: "Same formats as start. Default: now.", example: "now" }),
-  since: z
-    .string()
-    .max(64, "since must be at most 64 characters (a time or duration)")
-    .optional()
-    .openapi({ description: "A duration before end (instead of start).", example: "15m" }),
+  ...rangeParams,
   contains: list("Text the line must contain (repeat for AND).", "timeout"),
   regex: z.string().max(1024).optional().openapi({ description: "RE2 regex the line must match." }),
   trace_id: z.string().max(256).optional().openapi({ description: "Trace or correlation id the line must contain." }),
@@ -192,15 +194,7 @@ export const queryAnswerSchema = z
   })
   .openapi("QueryAnswer");
 
-export const servicesParamsSchema = z.object({
-  start: z
-    .string()
-    .max(64, "start must be at most 64 characters (a time or duration)")
-    .optional()
-    .openapi({ example: "now-1h" }),
-  end: z.string().max(64, "end must be at most 64 characters (a time or duration)").optional(),
-  since: z.string().max(64, "since must be at most 64 characters (a time or duration)").optional(),
-});
+export const servicesParamsSchema = z.object(rangeParams);
 
 export const servicesAnswerSchema = z
   .object({

@@ -4,7 +4,13 @@ import type { Direction } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
 import { noneDropped, tokensOf } from "./budget.ts";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
-import { resolveServices, SERVICE_LABEL_CANDIDATES, type ServiceCatalog, shortServiceName } from "./discovery.ts";
+import {
+  catalogBytes,
+  resolveServices,
+  SERVICE_LABEL_CANDIDATES,
+  type ServiceCatalog,
+  shortServiceName,
+} from "./discovery.ts";
 import { type LogEntry, streamKey } from "./entry.ts";
 import { QueryError } from "./errors.ts";
 import { readRangeOf, refuseCostly, refuseMatchAll, refuseMetricInMode, selectorsOf } from "./guardrail.ts";
@@ -78,13 +84,15 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
     refuseMatchAll(logql);
     if (mode !== "raw") refuseMetricInMode(mode ?? "raw", logql);
   }
+  const selectors = [...new Set(queries.flatMap(selectorsOf))];
   const bytesEstimated = await refuseCostly(
     ctx.loki,
-    [...new Set(queries.flatMap(selectorsOf))],
+    selectors,
     p.logql ? readRangeOf(logql, range, ctx.settings.maxRangeMs) : range,
     catalog.label,
     ctx.settings.maxBytes,
     ctx.signal,
+    p.logql ? undefined : catalogBytes(catalog, selectors),
   );
 
   const direction: Direction = p.direction ?? "backward";

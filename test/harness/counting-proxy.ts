@@ -4,10 +4,11 @@ import { freePort } from "../../scripts/lib/free-port.ts";
 /**
  * A transparent HTTP proxy in front of the real Loki that counts the calls it
  * forwards by path, so tests can see how many Loki queries a request caused.
- * With `delayMs`, every call is held that long before it is forwarded (a slow
- * network path to the real Loki; the answers stay Loki's own).
+ * With `delayMs`, every call (or, with `delayOnly`, every call to that path) is
+ * held that long before it is forwarded (a slow network path to the real Loki;
+ * the answers stay Loki's own).
  */
-export async function startCountingProxy(target: string, options: { delayMs?: number } = {}) {
+export async function startCountingProxy(target: string, options: { delayMs?: number; delayOnly?: string } = {}) {
   const counts = new Map<string, number>();
   const port = await freePort();
   const server: Server = createServer(async (req, res) => {
@@ -15,7 +16,9 @@ export async function startCountingProxy(target: string, options: { delayMs?: nu
     counts.set(path, (counts.get(path) ?? 0) + 1);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    if (options.delayMs && (options.delayOnly === undefined || path === options.delayOnly)) {
+      await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host") headers[k] = v;
     try {

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey, sha256Hex } from "../../src/http/auth/keys.ts";
 import { appendKeyEntry } from "../../src/http/auth/keys-file.ts";
 import { NS_PER_MS, NS_PER_S, nowNs } from "../../src/loki/time.ts";
+import { startCountingProxy } from "../harness/counting-proxy.ts";
 import {
   buildTestApp,
   eventually,
@@ -19,6 +19,8 @@ import {
   runId,
   services,
 } from "../harness/services.ts";
+
+const QUERY_RANGE = "/loki/api/v1/query_range";
 
 /**
  * Issue 10's hostile requests on the real Loki and the running API: forged
@@ -132,42 +134,9 @@ describe("cursors cannot lift the range", () => {
   });
 });
 
-/** A proxy in front of Loki that holds query_range answers for `delayMs`, and counts them. */
-async function startDelayingProxy(target: string, delayMs: number) {
-  let queries = 0;
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host") headers[k] = v;
-    if ((req.url ?? "").startsWith("/loki/api/v1/query_range")) {
-      queries++;
-      await sleep(delayMs);
-    }
-    try {
-      const upstream = await fetch(`${target}${req.url}`, {
-        method: req.method ?? "GET",
-        headers,
-        ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
-      });
-      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/plain" });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
-    } catch (err) {
-      res.writeHead(502);
-      res.end(String(err));
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    queries: () => queries,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe("shared work survives the client that started it", () => {
   it("two identical /query calls, the first aborted mid-flight: the second is answered 200", async () => {
-    const proxy = await startDelayingProxy(services().lokiMtUrl, 1_500);
+    const proxy = await startCountingProxy(services().lokiMtUrl, { delayMs: 1_500, delayOnly: QUERY_RANGE });
     const app = buildTestApp({ LOKI_URL: proxy.url, LOKI_TENANT: tenant });
     const server = serve({ fetch: app.app.fetch, port: 0, hostname: "127.0.0.1" });
     try {
@@ -176,7 +145,7 @@ describe("shared work survives the client that started it", () => {
       const url = `${base}${Q}?service=hr-page&since=1h&mode=errors`;
       const impatient = new AbortController();
       const firstCall = fetch(url, { signal: impatient.signal }).catch((err: unknown) => err);
-      await eventually(async () => (proxy.queries() > 0 ? true : undefined), 10_000, 20);
+      await eventually(async () => (proxy.count(QUERY_RANGE) > 0 ? true : undefined), 10_000, 20);
       const secondCall = fetch(url);
       await sleep(200); // the second call has joined the first one's computation
       impatient.abort();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBytes } from "../../src/config.ts";
 import { eq, LogqlError, re } from "../../src/logql/index.ts";
+import { catalogBytes } from "../../src/query/discovery.ts";
 import { formatBytes, matcherSelector, refuseMatchAll, selectorsOf } from "../../src/query/guardrail.ts";
 import { thrown } from "./helpers/thrown.ts";
 
@@ -96,5 +97,24 @@ describe("parseBytes (src/config.ts)", () => {
 
   it.each(["", "GB", "-1GB", "10 XB", "1e9", "ten", "1,000", "10GBs", "1.GB"])("refuses %j", (v) => {
     expect(() => parseBytes(v)).toThrow(/must be a size like 500MB or 10GB/);
+  });
+});
+
+describe("catalogBytes", () => {
+  const catalog = {
+    label: "service_name",
+    labelNames: ["service_name"],
+    services: [
+      { name: "a", label: "service_name", values: ["a"], bytes: 1_000 },
+      { name: "b", label: "service_name", values: ["shop/b"], bytes: 234 },
+    ],
+  };
+  it("sums the services' volumes for the every-service selector, the estimate Loki would give", () => {
+    expect(catalogBytes(catalog, ['{service_name=~".+"}'])).toBe(1_234);
+  });
+  it("knows nothing of any other selector", () => {
+    expect(catalogBytes(catalog, ['{service_name="a"}'])).toBeUndefined();
+    expect(catalogBytes(catalog, ['{app=~".+"}'])).toBeUndefined();
+    expect(catalogBytes(catalog, ['{service_name=~".+"}', '{service_name="a"}'])).toBeUndefined();
   });
 });
