@@ -57,6 +57,15 @@ export class ServiceDiscovery {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const call = { signal };
+    const volumeBy = (label: string) =>
+      loki.indexVolume(
+        { query: `{${label}=~".+"}`, start: range.start, end: range.end, targetLabels: [label], limit: 1000 },
+        call,
+      );
+    // The label names and the volume by the likeliest service label at once: one round trip when it is the one.
+    const likely = this.configuredLabel ?? SERVICE_LABEL_CANDIDATES[0]!;
+    const early = volumeBy(likely);
+    early.catch(() => {}); // awaited below when used; a failed guess costs nothing
     const labelNames = await loki.labels({ start: range.start, end: range.end }, call);
     const label = chooseServiceLabel(labelNames, this.configuredLabel);
     if (!label) {
@@ -64,10 +73,7 @@ export class ServiceDiscovery {
       this.cache.set(key, empty);
       return empty;
     }
-    const volume = await loki.indexVolume(
-      { query: `{${label}=~".+"}`, start: range.start, end: range.end, targetLabels: [label], limit: 1000 },
-      call,
-    );
+    const volume = await (label === likely ? early : volumeBy(label));
     const byName = new Map<string, ServiceInfo>();
     for (const v of volume) {
       const value = v.metric[label];

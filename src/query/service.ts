@@ -21,7 +21,7 @@ import { latencyPercentiles, slowest } from "./performance.ts";
 import { readLines } from "./read-lines.ts";
 import { seenAt } from "./scan.ts";
 import { DEFAULT_QUERY_CONCURRENCY } from "./scan-many.ts";
-import { type AnalyzedEntry, summarize } from "./summarize.ts";
+import { type AnalyzedEntry, minedTextOf, summarize } from "./summarize.ts";
 import { resolveRange } from "./time.ts";
 import { budget, dropLast, fitList, summarySteps } from "./trim.ts";
 import type { Format, QueryAnswer, QueryContext, QueryParams } from "./types.ts";
@@ -134,7 +134,8 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   const boundary = p.cursor ? decodeCursor(p.cursor, fingerprint, ctx.settings.cursorKeys, range) : undefined;
   // A compact search keeps every line as it is: no need to parse what nobody reads.
   const parse = format !== "compact" || (mode !== undefined && mode !== "raw") || Boolean(p.level?.length);
-  const lines = parsedLines();
+  const grouped = format === "summary" && mode !== "conversation" && mode !== "performance";
+  const lines = parsedLines((entry, parsed) => keepLine(mode, parsed, entry.line, p.level), grouped);
   const read = await readLines(
     ctx.loki,
     {
@@ -162,7 +163,12 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   for (const entry of result.entries) {
     const parsed = parse ? lines.parsedOf(entry) : { level: "unknown" as const, message: entry.line, fields: {} };
     if (!keepLine(mode, parsed, entry.line, p.level)) continue;
-    analyzed.push({ entry, parsed, service: serviceOf(entry, catalog) });
+    analyzed.push({
+      entry,
+      parsed,
+      service: serviceOf(entry, catalog),
+      mined: grouped ? lines.minedOf(entry) : undefined,
+    });
   }
   const stats = {
     lines_scanned: result.entries.length,
@@ -352,11 +358,13 @@ function totalsOf(list: ConversationSummary[]) {
 }
 
 /**
- * Parsed lines by entry. `parseSoon` parses a page once the current task ends, so the pages already read
- * are parsed while Loki reads the next one; `parsedOf` takes a line's parse, parsing it now if need be.
+ * Parsed lines by entry. `parseSoon` works on a page once the current task ends, so the pages already read
+ * are parsed (and, for a summary, the kept lines' mined text made) while Loki reads the next one;
+ * `parsedOf` and `minedOf` take a line's, making it now if need be.
  */
-function parsedLines() {
+function parsedLines(keep: (entry: LogEntry, parsed: ParsedLine) => boolean, summary: boolean) {
   const parsed = new Map<LogEntry, ParsedLine>();
+  const mined = new Map<LogEntry, string>();
   const parsedOf = (entry: LogEntry): ParsedLine => {
     let p = parsed.get(entry);
     if (p === undefined) {
@@ -365,10 +373,18 @@ function parsedLines() {
     }
     return p;
   };
+  const minedOf = (entry: LogEntry): string => {
+    let m = mined.get(entry);
+    if (m === undefined) {
+      m = minedTextOf(entry, parsedOf(entry));
+      mined.set(entry, m);
+    }
+    return m;
+  };
   const parseSoon = (entries: LogEntry[]) => {
     setImmediate(() => {
-      for (const e of entries) parsedOf(e);
+      for (const e of entries) if (keep(e, parsedOf(e)) && summary) minedOf(e);
     });
   };
-  return { parsedOf, parseSoon };
+  return { parsedOf, minedOf, parseSoon };
 }

@@ -11,6 +11,8 @@ export interface AnalyzedEntry {
   entry: LogEntry;
   parsed: ParsedLine;
   service: string;
+  /** The text the miner groups the line by (`minedText`), when the caller made it already. */
+  mined?: string | undefined;
 }
 
 export interface Group {
@@ -30,6 +32,10 @@ export interface Summary {
   groups: Group[];
   likely_origin: Origin | null;
 }
+
+/** The text the miner groups a line by: its message without its own timestamp and level, fields as `key=<*>`. */
+export const minedTextOf = (entry: LogEntry, parsed: ParsedLine): string =>
+  minedText({ line: entry.line, message: parsed.message, fields: parsed.fields }).text;
 
 /**
  * Groups lines by message template (the message without the line's own
@@ -51,7 +57,7 @@ export function summarize(
   for (const it of items) {
     by_service[it.service] = (by_service[it.service] ?? 0) + 1;
     by_level[it.parsed.level] = (by_level[it.parsed.level] ?? 0) + 1;
-    const text = minedText({ line: it.entry.line, message: it.parsed.message, fields: it.parsed.fields }).text;
+    const text = it.mined ?? minedTextOf(it.entry, it.parsed);
     texts.push(text);
     clusterOf.push(miner.train(text));
   }

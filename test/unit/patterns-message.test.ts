@@ -6,7 +6,7 @@ import { createMiner } from "../../src/patterns/miner/index.ts";
 import { bucketsFor, templateStats, withValues } from "../../src/patterns/templates.ts";
 import type { LogEntry } from "../../src/query/entry.ts";
 import { parseLine } from "../../src/query/lines.ts";
-import { type AnalyzedEntry, summarize } from "../../src/query/summarize.ts";
+import { type AnalyzedEntry, minedTextOf, summarize } from "../../src/query/summarize.ts";
 
 const mined = (line: string) => {
   const p = parseLine({ line, labels: {}, metadata: {} });
@@ -179,6 +179,9 @@ describe("groups of the generator's incidents", () => {
       // Every problem line is in one group, and the groups are as many as the distinct events.
       expect(summary.groups.reduce((n, g) => n + g.count, 0)).toBe(items.length);
       expect(new Set(templates).size).toBe(templates.length);
+      // The mined text a caller made ahead (while Loki read the next page) gives the same summary.
+      const ahead = items.map((it) => ({ ...it, mined: minedTextOf(it.entry, it.parsed) }));
+      expect(summarize(ahead, known, { start: START, end: END })).toEqual(summary);
     });
   }
 });
