@@ -1,9 +1,9 @@
-import { type ConversationSummary, summarizeConversations } from "../ai/conversation.ts";
 import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
 import type { Direction } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
-import { noneDropped, tokensOf } from "./budget.ts";
-import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
+import { compactAnswer, conversationAnswer, linesAnswer, performanceAnswer, rangeOut } from "./answers.ts";
+import { noneDropped } from "./budget.ts";
+import { decodeCursor, queryFingerprint } from "./cursor.ts";
 import {
   catalogBytes,
   resolveServices,
@@ -11,19 +11,18 @@ import {
   type ServiceCatalog,
   shortServiceName,
 } from "./discovery.ts";
-import { type LogEntry, streamKey } from "./entry.ts";
+import type { LogEntry } from "./entry.ts";
 import { QueryError } from "./errors.ts";
 import { readRangeOf, refuseCostly, refuseMatchAll, refuseMetricInMode, selectorsOf } from "./guardrail.ts";
 import { emptyHints, nextCalls } from "./hints.ts";
-import { clipExample, LINE_MAX_CHARS, type ParsedLine, parseLine } from "./lines.ts";
+import { type ParsedLine, parseLine } from "./lines.ts";
 import { buildLogQueries, hasFastPushdown, keepLine, type Mode, type Pushdown, shownLogql } from "./modes.ts";
-import { latencyPercentiles, slowest } from "./performance.ts";
+import { latencyPercentiles } from "./performance.ts";
 import { readLines } from "./read-lines.ts";
-import { seenAt } from "./scan.ts";
 import { DEFAULT_QUERY_CONCURRENCY } from "./scan-many.ts";
 import { type AnalyzedEntry, minedTextOf, summarize } from "./summarize.ts";
 import { resolveRange } from "./time.ts";
-import { budget, dropLast, fitList, summarySteps } from "./trim.ts";
+import { budget, dropLast, summarySteps } from "./trim.ts";
 import type { Format, QueryAnswer, QueryContext, QueryParams } from "./types.ts";
 
 export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<QueryAnswer> {
@@ -189,111 +188,20 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   const maxTokens = p.max_tokens ?? ctx.settings.defaultMaxTokens;
 
   if (format === "lines") {
-    const all = analyzed.map((a) => ({
-      ts: isoFromNs(a.entry.ts),
-      ts_ns: String(a.entry.ts),
-      service: a.service,
-      level: a.parsed.level,
-      line: clipExample(a.entry.line, LINE_MAX_CHARS),
-      ...(Object.keys(a.entry.metadata).length ? { metadata: a.entry.metadata } : {}),
-    }));
-    // Over budget, the page ends early (from its tail): nothing is lost, next_cursor continues after the last line kept.
-    const finish = (k: number) => {
-      answer.lines = all.slice(0, k);
-      answer.dropped.lines = all.length - k;
-      answer.dropped.notes =
-        k < all.length
-          ? [`lines: the page was cut after ${k} of ${all.length} lines to fit max_tokens; continue with next_cursor`]
-          : [];
-      const last = analyzed[k - 1];
-      delete answer.next_cursor;
-      if (k < all.length && last) {
-        const seen = seenAt(
-          last.entry.ts,
-          analyzed.slice(0, k).map((a) => a.entry),
-          boundary,
-        );
-        answer.next_cursor = encodeCursor(fingerprint, { ts: last.entry.ts, seen }, ctx.settings.cursorKeys);
-      } else if (result.next) {
-        answer.next_cursor = encodeCursor(fingerprint, result.next, ctx.settings.cursorKeys);
-      }
-      if (answer.next_cursor && last) {
-        answer.range = rangeOut(
-          direction === "backward"
-            ? { start: last.entry.ts, end: result.covered.end }
-            : { start: result.covered.start, end: last.entry.ts },
-        );
-      }
-    };
-    return fitList(answer, all.length, maxTokens, finish, (i) => tokensOf(all[i]) + 1);
-  }
-
-  if (format === "compact") {
-    // Keep the newest lines: the oldest are dropped first.
-    const order = analyzed.map((_, i) => i).sort((x, y) => (analyzed[x]!.entry.ts > analyzed[y]!.entry.ts ? -1 : 1));
-    const finish = (k: number) => {
-      const keep = new Set(order.slice(0, k));
-      const streams = new Map<string, { labels: Record<string, string>; lines: Array<[string, string]> }>();
-      analyzed.forEach((a, i) => {
-        if (!keep.has(i)) return;
-        const key = streamKey(a.entry.labels);
-        const st = streams.get(key) ?? { labels: a.entry.labels, lines: [] };
-        st.lines.push([isoFromNs(a.entry.ts), a.entry.line]);
-        streams.set(key, st);
-      });
-      answer.streams = [...streams.values()];
-      answer.dropped.lines = analyzed.length - k;
-      answer.dropped.notes =
-        k < analyzed.length ? [`lines: the ${analyzed.length - k} oldest lines, to fit max_tokens`] : [];
-    };
-    return fitList(answer, analyzed.length, maxTokens, finish, (i) => {
-      const a = analyzed[order[i]!]!;
-      return tokensOf([isoFromNs(a.entry.ts), a.entry.line]) + 1;
+    return linesAnswer(answer, analyzed, maxTokens, {
+      fingerprint,
+      cursorKeys: ctx.settings.cursorKeys,
+      boundary,
+      result,
+      direction,
     });
   }
-
-  if (mode === "performance" && format === "summary") {
-    answer.counts = summarize(analyzed, [], { start: 0, end: 0 }).counts;
-    answer.latency = await latencyPercentiles(ctx.loki, matcher ? [matcher] : [], catalog.label, range, ctx.signal);
-    const slow = slowest(analyzed);
-    answer.slowest = slow;
-    if ((answer.latency as unknown[]).length === 0) {
-      hints.push("No duration field (duration_ms, latency, elapsed, took, …) was found in these services' lines.");
-    }
-    answer.next_calls = slow[0]?.trace_id
-      ? [
-          `GET /api/v1/ai_logs/query?trace_id=${encodeURIComponent(slow[0].trace_id)}&format=lines&start=${encodeURIComponent(slow[0].ts)}`,
-        ]
-      : [];
-    return budget(answer, maxTokens, [() => dropLast(slow, answer.dropped, "slowest requests")]);
+  if (format === "compact") return compactAnswer(answer, analyzed, maxTokens);
+  if (mode === "performance") {
+    const latency = await latencyPercentiles(ctx.loki, matcher ? [matcher] : [], catalog.label, range, ctx.signal);
+    return performanceAnswer(answer, analyzed, latency, maxTokens);
   }
-
-  if (mode === "conversation" && format === "summary") {
-    const conversations = summarizeConversations(
-      analyzed.map((a) => ({
-        ts: isoFromNs(a.entry.ts),
-        level: a.parsed.level,
-        message: a.parsed.message,
-        fields: { ...a.entry.metadata, ...a.parsed.fields },
-      })),
-    ).filter((c) => !p.conversation_id || c.conversation_id === p.conversation_id);
-    answer.conversation = p.conversation_id
-      ? (conversations[0] ?? { conversation_id: p.conversation_id, turns: [] })
-      : {
-          workspace_id: p.workspace_id,
-          conversations: conversations.length,
-          totals: totalsOf(conversations),
-          items: conversations.map(({ turns, ...rest }) => rest),
-        };
-    const turns = conversations[0]?.turns ?? [];
-    return budget(answer, maxTokens, [
-      () =>
-        p.conversation_id
-          ? dropLast(turns, answer.dropped, "oldest turns")
-          : dropLast((answer.conversation as { items: unknown[] }).items, answer.dropped, "conversations"),
-    ]);
-  }
-
+  if (mode === "conversation") return conversationAnswer(answer, analyzed, p, maxTokens);
   const window = { start: msFromNs(range.start), end: msFromNs(range.end) };
   const summary = summarize(
     analyzed,
@@ -341,20 +249,6 @@ export function serviceOf(entry: LogEntry, catalog: ServiceCatalog): string {
     if (w) return shortServiceName(w);
   }
   return "unknown";
-}
-
-const rangeOut = (r: { start: Nanos; end: Nanos }) => ({ start: isoFromNs(r.start), end: isoFromNs(r.end) });
-
-function totalsOf(list: ConversationSummary[]) {
-  const t = { turns: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, errors: 0 };
-  for (const c of list) {
-    t.turns += c.totals.turns;
-    t.prompt_tokens += c.totals.prompt_tokens;
-    t.completion_tokens += c.totals.completion_tokens;
-    t.cost_usd = Math.round((t.cost_usd + c.totals.cost_usd) * 1e6) / 1e6;
-    t.errors += c.totals.errors;
-  }
-  return t;
 }
 
 /**
