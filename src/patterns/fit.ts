@@ -1,4 +1,4 @@
-import { costOf, type Dropped, fitAndStamp, type Step } from "../query/budget.ts";
+import { budgetTooSmall, costOf, type Dropped, fitAndStamp, type Step } from "../query/budget.ts";
 import { PatternsError } from "./errors.ts";
 
 /**
@@ -53,8 +53,7 @@ export function fitPatternsAnswer<T extends Trimmable>(answer: T, maxTokens: num
       "refused",
       "budget-too-small",
       "max_tokens too small",
-      `even trimmed to its skeleton this answer needs ${result.need} tokens, more than max_tokens=${maxTokens}`,
-      `Raise max_tokens to at least ${Math.ceil(result.need * 1.1)}, or ask for less (one service, a category filter).`,
+      ...budgetTooSmall(result.need, maxTokens, "ask for less (one service, a category filter)"),
     );
   }
   return answer;

@@ -110,3 +110,11 @@ export function fitAndStamp(
   }
   return { fits: true, tokens };
 }
+
+/** The detail and hint of a budget too small for even an answer's skeleton; `askForLess` ends the hint. */
+export function budgetTooSmall(need: number, maxTokens: number, askForLess: string): [detail: string, hint: string] {
+  return [
+    `even trimmed to its skeleton this answer needs ${need} tokens, more than max_tokens=${maxTokens}`,
+    `Raise max_tokens to at least ${Math.ceil(need * 1.1)}, or ${askForLess}.`,
+  ];
+}

@@ -1,5 +1,5 @@
 import { containsAnyCase, type LabelFilter, labelFilter, matches, type Stage } from "../logql/index.ts";
-import { LEVEL_KEYS, LEVEL_LABELS, LEVEL_WORDS, type Level } from "./lines.ts";
+import { DETECTED_LEVELS, LEVEL_KEYS, LEVEL_LABELS, LEVEL_WORDS, type Level, normalizeLevel } from "./lines.ts";
 
 /**
  * What each filtering mode asks Loki for, written so Loki runs it fast: label filters on the level
@@ -181,10 +181,13 @@ function levelLegs(levels: readonly Level[], min: "warn" | "error", words: strin
  */
 const detectedIsNot = (values: readonly string[]) =>
   labelFilter({ type: "string", label: "detected_level", op: "!~", value: values.join("|") });
+/** The values of `detected_level` that parseLine reads as a level outside `levels` (so the mode drops the line). */
+const detectedOutside = (levels: readonly Level[]) =>
+  DETECTED_LEVELS.filter((d) => !levels.includes(normalizeLevel(d) ?? "unknown"));
 
 export const FAST_LEGS = {
-  troubleshoot: [[detectedIsNot(["trace", "debug", "info"])]],
-  errors: [[detectedIsNot(["trace", "debug", "info", "warn"])]],
+  troubleshoot: [[detectedIsNot(detectedOutside(PROBLEM_LEVELS))]],
+  errors: [[detectedIsNot(detectedOutside(ERROR_LEVELS))]],
 } satisfies Record<string, Leg[]>;
 
 /** The precise legs: keyword and level-field filters, so Loki returns only lines that may be problems. */

@@ -1,4 +1,4 @@
-import { costOf, type Dropped, fitAndStamp, type Step, tokensOf } from "./budget.ts";
+import { budgetTooSmall, costOf, type Dropped, fitAndStamp, type Step, tokensOf } from "./budget.ts";
 import { QueryError } from "./errors.ts";
 import type { Group } from "./summarize.ts";
 import type { QueryAnswer } from "./types.ts";
@@ -62,8 +62,7 @@ export function budget(answer: QueryAnswer, maxTokens: number, steps: Step[]): Q
       "refused",
       "budget-too-small",
       "max_tokens too small",
-      `even trimmed to its skeleton this answer needs ${result.need} tokens, more than max_tokens=${maxTokens}`,
-      `Raise max_tokens to at least ${Math.ceil(result.need * 1.1)}, or narrow the query (fewer services, a shorter logql).`,
+      ...budgetTooSmall(result.need, maxTokens, "narrow the query (fewer services, a shorter logql)"),
     );
   }
   return answer;

@@ -2,8 +2,9 @@
 
 import type { MinerConfig } from "./config.ts";
 import { resolveConfig } from "./config.ts";
-import type { ClusterInfo, MineResult } from "./miner.ts";
+import type { ClusterInfo } from "./miner.ts";
 import { Miner } from "./miner.ts";
+import type { MineResult } from "./result.ts";
 import type { MinerSnapshot } from "./snapshot.ts";
 import { fromSnapshot, toSnapshot } from "./snapshot.ts";
 
@@ -11,7 +12,8 @@ export type { MaskRule, MinerConfig } from "./config.ts";
 export { DEFAULT_MINER_CONFIG, MASKS, PLACEHOLDER } from "./config.ts";
 export type { Extracted } from "./extract.ts";
 export { extractMessage } from "./extract.ts";
-export type { ClusterInfo, MineResult } from "./miner.ts";
+export type { ClusterInfo } from "./miner.ts";
+export type { MineResult } from "./result.ts";
 export type { ParseScore } from "./score.ts";
 export { scoreTemplates } from "./score.ts";
 export type { ClusterSnapshot, MinerSnapshot, SnapshotStore } from "./snapshot.ts";

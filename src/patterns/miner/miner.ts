@@ -6,19 +6,8 @@
 // Clusters are only ever merged, never split, so a line's cluster id stays valid: merged ids
 // resolve to the surviving cluster and its final template.
 
-import type { Cluster, Hole } from "./cluster.ts";
-import {
-  accepts,
-  acceptsAt,
-  holesOf,
-  newCluster,
-  paramsAt,
-  paramsOf,
-  subsumes,
-  templateString,
-  widen,
-  wordList,
-} from "./cluster.ts";
+import type { Cluster } from "./cluster.ts";
+import { accepts, acceptsAt, newCluster, paramsOf, subsumes, templateString, widen, wordList } from "./cluster.ts";
 import type { MinerConfig } from "./config.ts";
 import { extractMessage, mayBeStructured } from "./extract.ts";
 import { Group } from "./group.ts";
@@ -26,64 +15,8 @@ import { ClusterList } from "./lru.ts";
 import { Masker } from "./mask.ts";
 import { ExactLineMemo, LineMemo } from "./memo.ts";
 import { hasPlaceholder, isEnumLike, looksLikeValueChange } from "./pattern.ts";
+import { Mined, type MineResult, ParamReader } from "./result.ts";
 import { Scanner } from "./tokenize.ts";
-
-export interface MineResult {
-  clusterId: number;
-  /** The cluster's template when the line joined it. */
-  template: string;
-  /** The line's values for the placeholders of `template`, in order (read when first asked for). */
-  readonly params: string[];
-  fields?: Record<string, unknown>;
-}
-
-/**
- * What `add` hands back. The parameters are read from the message only when asked for, against
- * the template the line joined (its holes, kept), by a scanner of the miner's own: most callers
- * only want the cluster, and a parameter list per line is work and garbage for nothing then.
- */
-class Mined implements MineResult {
-  readonly clusterId: number;
-  readonly template: string;
-  fields?: Record<string, unknown>;
-  readonly #message: string;
-  readonly #holes: readonly Hole[];
-  readonly #reader: ParamReader;
-  #params: string[] | undefined;
-
-  constructor(cluster: Cluster, message: string, reader: ParamReader) {
-    this.clusterId = cluster.id;
-    this.template = templateString(cluster);
-    this.#message = message;
-    this.#holes = holesOf(cluster);
-    this.#reader = reader;
-  }
-
-  get params(): string[] {
-    this.#params ??= this.#holes.length === 0 ? [] : this.#reader.read(this.#message, this.#holes);
-    return this.#params;
-  }
-}
-
-/**
- * Reads the parameters of a message against a template's holes, with a scanner of its own (the
- * miner's holds the line being mined) over the miner's masker (its memo only speeds masking up).
- */
-class ParamReader {
-  readonly #masker: Masker;
-  readonly #config: MinerConfig;
-  #scanner: Scanner | undefined;
-
-  constructor(masker: Masker, config: MinerConfig) {
-    this.#masker = masker;
-    this.#config = config;
-  }
-
-  read(message: string, holes: readonly Hole[]): string[] {
-    this.#scanner ??= new Scanner(this.#masker, this.#config.collapseRepeats, this.#config.maxLineLength);
-    return paramsAt(holes, this.#scanner.scan(message));
-  }
-}
 
 export interface ClusterInfo {
   id: number;
