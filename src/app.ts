@@ -10,6 +10,7 @@ import { API_PREFIX, OPENAPI_PATH, REFERENCE_PATH } from "./http/paths.ts";
 import { classifyByPath, keyOfAuth, rateLimit } from "./http/rate-limit/index.ts";
 import { registerPatterns } from "./patterns/routes.ts";
 import { registerQuery } from "./query/routes.ts";
+import { registerStream, streamTokenPaths, streamTokensFor } from "./stream/routes.ts";
 import { apiVersion } from "./version.ts";
 
 /**
@@ -29,7 +30,9 @@ export function createApp(deps: Deps): OpenAPIHono {
   // Answers 504 at REQUEST_TIMEOUT_MS and aborts the Loki calls behind it (routes pass requestSignal(c) on).
   app.use("/api/*", deadline(deps.config.REQUEST_TIMEOUT_MS));
 
-  app.use(`${API_PREFIX}/*`, deps.auth.middleware);
+  // A key header everywhere; on WS /stream a single-use `?token=` (POST /stream/token) may stand in, for browsers.
+  const streamTokens = streamTokensFor(deps);
+  app.use(`${API_PREFIX}/*`, deps.auth.withTokens(streamTokenPaths(streamTokens)));
   app.use(
     `${API_PREFIX}/*`,
     rateLimit({
@@ -45,6 +48,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   registerHealth(app, deps);
   registerQuery(app, deps);
   registerPatterns(app, deps, deps.learned);
+  registerStream(app, deps, streamTokens);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -143,6 +143,32 @@ const envSchema = z.object({
    * cursors then break on restart and across instances).
    */
   CURSOR_KEYS: parsed("CURSOR_KEYS", "", parseCursorKeys),
+  /** Live stream: distinct upstream Loki tails per tenant (keep ≤ Loki's max_concurrent_tail_requests, 10). */
+  STREAM_MAX_TAILS_PER_TENANT: parsed(
+    "STREAM_MAX_TAILS_PER_TENANT",
+    "10",
+    whole(1, "a whole number of tails ≥ 1", 1000),
+  ),
+  /** Live stream: subscriptions one socket may hold. */
+  STREAM_MAX_SUBSCRIPTIONS: parsed("STREAM_MAX_SUBSCRIPTIONS", "20", whole(1, "a whole number ≥ 1", 1000)),
+  /** Live stream: lines each shared tail keeps for clients that reconnect and resume. */
+  STREAM_REPLAY_ENTRIES: parsed("STREAM_REPLAY_ENTRIES", "10000", whole(1, "a whole number of lines ≥ 1", 10_000_000)),
+  /** Live stream: lines a client's queue holds before its entries are dropped (with a notice). */
+  STREAM_CLIENT_QUEUE: parsed("STREAM_CLIENT_QUEUE", "10000", whole(1, "a whole number of lines ≥ 1", 10_000_000)),
+  /** Live stream: a client whose queue stays full this long (ms) is disconnected (close code 4008). */
+  STREAM_SLOW_CLIENT_MS: parsed("STREAM_SLOW_CLIENT_MS", "10000", whole(1, "a whole number of milliseconds ≥ 1")),
+  /** Live stream: how long (ms) a closed socket's subscriptions wait for a `resume`. */
+  STREAM_RESUME_GRACE_MS: parsed("STREAM_RESUME_GRACE_MS", "60000", whole(0, "a whole number of milliseconds")),
+  /** Live stream: ping interval (ms); a client that misses a pong by the next ping is disconnected. */
+  STREAM_HEARTBEAT_MS: parsed("STREAM_HEARTBEAT_MS", "30000", whole(100, "a whole number of milliseconds ≥ 100")),
+  /** Live stream: interval (ms) of `stats` messages. */
+  STREAM_STATS_MS: parsed("STREAM_STATS_MS", "5000", whole(100, "a whole number of milliseconds ≥ 100")),
+  /** Live stream: one alert per pattern or new template within this window (ms). */
+  STREAM_ALERT_WINDOW_MS: parsed("STREAM_ALERT_WINDOW_MS", "60000", whole(1, "a whole number of milliseconds ≥ 1")),
+  /** Live stream: seconds Loki holds tailed lines to order them (Loki's delay_for, 0–5). */
+  STREAM_DELAY_FOR: parsed("STREAM_DELAY_FOR", "0", whole(0, "a whole number of seconds from 0 to 5", 5)),
+  /** Live stream: read back each tail's recent range this often (ms) for lines Loki's tail skipped; 0 = never. */
+  STREAM_RECONCILE_MS: parsed("STREAM_RECONCILE_MS", "2000", whole(0, "a whole number of milliseconds (0 = off)")),
   /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
   MEMORY_CACHE_BYTES: parsed("MEMORY_CACHE_BYTES", "67108864", whole(1024, "a whole number of bytes ≥ 1024")),
 });

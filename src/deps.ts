@@ -9,6 +9,9 @@ import { createPatternsService, type PatternsService } from "./patterns/service.
 import { cursorKeysFrom } from "./query/cursor.ts";
 import { ServiceDiscovery } from "./query/discovery.ts";
 import type { QuerySettings } from "./query/types.ts";
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.ts";
+import { createStreamService } from "./stream/service.ts";
+import type { StreamService } from "./stream/types.ts";
 
 /** Everything a service needs from the outside, built once in index.ts and passed down. */
 export interface Deps {
@@ -23,6 +26,8 @@ export interface Deps {
   /** Learned templates: one miner per tenant + service, snapshots in the cache. */
   learned: PatternsService;
   querySettings: QuerySettings;
+  /** The live stream: shared Loki tails fanned out to WebSocket clients. */
+  stream: StreamService;
   /** ms since epoch when the process started serving. */
   startedAt: number;
 }
@@ -61,6 +66,15 @@ export function buildDeps(config: Config, logger: Logger): Deps {
     maxBytes: config.QUERY_MAX_BYTES,
     cursorKeys: cursorKeysFrom(config.CURSOR_KEYS, (message) => logger.warn(message)),
   };
+  const learned = createPatternsService({ cache, discovery, querySettings, patterns, logger });
+  const stream = createStreamService({
+    loki,
+    discovery,
+    library: patterns,
+    learned: learned.store,
+    logger,
+    limits: streamLimits(config),
+  });
   return {
     config,
     loki,
@@ -69,9 +83,27 @@ export function buildDeps(config: Config, logger: Logger): Deps {
     logger,
     discovery,
     patterns,
-    learned: createPatternsService({ cache, discovery, querySettings, patterns, logger }),
+    learned,
     querySettings,
+    stream,
     startedAt: Date.now(),
+  };
+}
+
+function streamLimits(config: Config): StreamLimits {
+  return {
+    ...DEFAULT_STREAM_LIMITS,
+    maxTailsPerTenant: config.STREAM_MAX_TAILS_PER_TENANT,
+    maxSubscriptions: config.STREAM_MAX_SUBSCRIPTIONS,
+    replayEntries: config.STREAM_REPLAY_ENTRIES,
+    queueEntries: config.STREAM_CLIENT_QUEUE,
+    slowClientMs: config.STREAM_SLOW_CLIENT_MS,
+    resumeGraceMs: config.STREAM_RESUME_GRACE_MS,
+    heartbeatMs: config.STREAM_HEARTBEAT_MS,
+    statsMs: config.STREAM_STATS_MS,
+    alertWindowMs: config.STREAM_ALERT_WINDOW_MS,
+    delayFor: config.STREAM_DELAY_FOR,
+    reconcileMs: config.STREAM_RECONCILE_MS,
   };
 }
 
@@ -89,6 +121,7 @@ function patternLibrary(dir: string | undefined): PatternLibrary {
 
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.auth.close();
+  await deps.stream.close().catch(() => {});
   await deps.learned.close().catch(() => {});
   await Promise.allSettled([deps.loki.close(), deps.cache.close()]);
 }

@@ -1,8 +1,8 @@
 import { pathToFileURL } from "node:url";
-import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
+import { serveApp } from "./http/serve.ts";
 import { createLogger } from "./log.ts";
 import { apiVersion } from "./version.ts";
 
@@ -19,12 +19,8 @@ export async function main(config: Config): Promise<{ stop(): Promise<void>; por
   if (!config.LOKI_TENANT) logger.info("single-tenant mode: Loki is called without X-Scope-OrgID");
   logger.info("cache", { kind: deps.cache.kind });
 
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
-      resolve({ server: s, port: info.port }),
-    );
-    s.once("error", reject);
-  });
+  const served = await serveApp(app, deps, { port: config.PORT, hostname: config.HOST });
+  const port = served.port;
   logger.info("logsleuth listening", {
     url: `http://${config.HOST}:${port}`,
     version: apiVersion(),
@@ -35,15 +31,7 @@ export async function main(config: Config): Promise<{ stop(): Promise<void>; por
   const stop = () => {
     stopping ??= (async () => {
       logger.info("shutting down: finishing in-flight requests");
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      if ("closeIdleConnections" in server) server.closeIdleConnections();
-      const deadline = new Promise<"timeout">((resolve) =>
-        setTimeout(() => resolve("timeout"), config.SHUTDOWN_TIMEOUT_MS).unref(),
-      );
-      if ((await Promise.race([closed, deadline])) === "timeout") {
-        logger.warn("shutdown deadline reached; closing remaining connections");
-        if ("closeAllConnections" in server) server.closeAllConnections();
-      }
+      await served.close(config.SHUTDOWN_TIMEOUT_MS);
       await closeDeps(deps);
       logger.info("stopped");
     })();

@@ -93,9 +93,16 @@ interface IndexedKey {
 /** The loaded keys, looked up by the SHA-256 of a presented key in constant time. */
 export class KeyIndex {
   private readonly keys: IndexedKey[];
+  private readonly ids: Map<string, KeyEntry>;
 
   constructor(entries: readonly KeyEntry[]) {
     this.keys = entries.map((entry) => ({ entry, digest: Buffer.from(entry.sha256, "hex") }));
+    this.ids = new Map(entries.map((e) => [e.id, e]));
+  }
+
+  /** The entry with this id (ids are not secret: a stream token names its key by id). */
+  byId(id: string): KeyEntry | undefined {
+    return this.ids.get(id);
   }
 
   get size(): number {

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "../../log.ts";
 import { ApiError } from "../problem.ts";
 import { hasScope, MAX_KEY_LENGTH } from "./keys.ts";
@@ -25,23 +25,48 @@ export interface Auth {
   middleware: MiddlewareHandler;
   /** Throws 403 unless the caller's key has `scope` (or admin). Use after `middleware`. */
   requireScope(scope: Scope): MiddlewareHandler;
+  /**
+   * `middleware`, except on `tokens.paths`, where a single-use `?token=` may stand in for the key headers
+   * (browsers cannot send headers with a WebSocket upgrade). Use it in place of `middleware`.
+   */
+  withTokens(tokens: TokenPaths): MiddlewareHandler;
   /** The key store (keys mode), e.g. to force a reload in tests. */
   store: KeyStore | undefined;
   /** Stops watching the keys file. */
   close(): void;
 }
 
+/** Who a token says it stands for (as the token service verified it). */
+export interface TokenCaller {
+  keyId: string;
+  tenant: string | undefined;
+  scopes: readonly string[];
+}
+
+/** Paths that accept a token in the query instead of a key header (see `Auth.withTokens`). */
+export interface TokenPaths {
+  /** Exact request paths. Everywhere else a token is not looked at. */
+  paths: readonly string[];
+  /**
+   * The caller of a valid token, using it up; undefined for a forged, expired, used or garbled one (each gets the
+   * same 401). May throw (e.g. a 503 when it cannot tell whether the token was used).
+   */
+  redeem(token: string): Promise<TokenCaller | undefined>;
+  /** Added to the 401 hint on these paths: how to get a token. */
+  hint: string;
+}
+
 /**
  * The one 401: the same status, body and headers whether the key is missing,
  * malformed or unknown, so a response never tells whether a key exists.
  */
-export const unauthorized = () =>
+export const unauthorized = (moreHint?: string) =>
   new ApiError(
     401,
     "unauthorized",
     "Unauthorized",
     "This endpoint needs a valid API key.",
-    "Send the key as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys are created with `npm run keys -- create --tenant <tenant> --scopes read`.",
+    `Send the key as \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`. Keys are created with \`npm run keys -- create --tenant <tenant> --scopes read\`.${moreHint ? ` ${moreHint}` : ""}`,
     { headers: { "WWW-Authenticate": 'Bearer realm="logsleuth"' } },
   );
 
@@ -69,6 +94,15 @@ export function presentedKey(header: (name: string) => string | undefined): stri
   return key.length > MAX_KEY_LENGTH ? "" : key;
 }
 
+/** How one auth mode finds the caller of a request. */
+interface Mode {
+  /** The caller of the request's key headers; throws the 401 (with `hint` added) when there is none. */
+  byKey(c: Context, hint?: string): AuthInfo;
+  /** The caller a verified token stands for, or undefined when its key no longer allows it. */
+  byToken(claims: TokenCaller): AuthInfo | undefined;
+  store: KeyStore | undefined;
+}
+
 /**
  * API-key authentication. With mode "keys", every request must present a key
  * from the keys file; its tenant becomes the request's Loki tenant
@@ -76,7 +110,12 @@ export function presentedKey(header: (name: string) => string | undefined): stri
  * request runs as `defaultTenant` with all scopes — loudly logged.
  */
 export function createAuth(options: AuthOptions): Auth {
-  const { logger } = options;
+  const mode = options.mode === "off" ? offMode(options) : keysMode(options);
+  const publicPaths = new Set(options.mode === "off" ? [] : (options.publicPaths ?? []));
+  const middleware: MiddlewareHandler = async (c, next) => {
+    if (!publicPaths.has(c.req.path)) c.set("auth", mode.byKey(c));
+    await next();
+  };
   const requireScope = (scope: Scope): MiddlewareHandler => {
     return async (c, next) => {
       const auth = c.get("auth") as AuthInfo | undefined;
@@ -85,46 +124,82 @@ export function createAuth(options: AuthOptions): Auth {
       await next();
     };
   };
-
-  if (options.mode === "off") {
-    const local: AuthInfo = { keyId: "local", tenant: options.defaultTenant, scopes: [...SCOPES] };
-    logger.warn(
-      "AUTH IS OFF: every request is accepted without an API key and served as one tenant with every scope. " +
-        "Use this only on a trusted machine; set API_KEYS_FILE to require API keys.",
-      { auth: "off", tenant: options.defaultTenant ?? "(none: single-tenant Loki)" },
-    );
-    return {
-      mode: "off",
-      middleware: async (c, next) => {
-        c.set("auth", local);
-        await next();
-      },
-      requireScope,
-      store: undefined,
-      close: () => {},
+  const withTokens = (tokens: TokenPaths): MiddlewareHandler => {
+    const paths = new Set(tokens.paths);
+    return async (c, next) => {
+      if (!paths.has(c.req.path)) return middleware(c, next);
+      c.set("auth", await tokenPathCaller(c, mode, tokens));
+      await next();
     };
-  }
+  };
+  return {
+    mode: options.mode,
+    middleware,
+    requireScope,
+    withTokens,
+    store: mode.store,
+    close: () => mode.store?.close(),
+  };
+}
 
-  const publicPaths = new Set(options.publicPaths ?? []);
+/**
+ * The caller on a token path: a key header decides when there is one (the
+ * token is then left unused); otherwise exactly one `?token=` must redeem to
+ * a caller. Neither key nor valid token → the one 401, with the path's hint.
+ */
+async function tokenPathCaller(c: Context, mode: Mode, tokens: TokenPaths): Promise<AuthInfo> {
+  const given = c.req.queries("token");
+  if (given === undefined || presentedKey((name) => c.req.header(name)) !== undefined) {
+    return mode.byKey(c, tokens.hint);
+  }
+  const [token] = given;
+  const claims = given.length === 1 && token ? await tokens.redeem(token) : undefined;
+  const caller = claims ? mode.byToken(claims) : undefined;
+  if (!caller) throw unauthorized(tokens.hint);
+  return caller;
+}
+
+const knownScopes = (scopes: readonly string[]): Scope[] => SCOPES.filter((s) => scopes.includes(s));
+
+function offMode(options: AuthOptions): Mode {
+  const local: AuthInfo = { keyId: "local", tenant: options.defaultTenant, scopes: [...SCOPES] };
+  options.logger.warn(
+    "AUTH IS OFF: every request is accepted without an API key and served as one tenant with every scope. " +
+      "Use this only on a trusted machine; set API_KEYS_FILE to require API keys.",
+    { auth: "off", tenant: options.defaultTenant ?? "(none: single-tenant Loki)" },
+  );
+  return {
+    byKey: () => local,
+    byToken: (claims) => ({ keyId: claims.keyId, tenant: claims.tenant, scopes: knownScopes(claims.scopes) }),
+    store: undefined,
+  };
+}
+
+function keysMode(options: AuthOptions): Mode {
   if (!options.keysFile) throw new Error('createAuth: mode "keys" needs keysFile (API_KEYS_FILE)');
   const store = new KeyStore({
     file: options.keysFile,
-    logger,
+    logger: options.logger,
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
   });
-  logger.info("auth on: API keys required", { file: options.keysFile, keys: store.keys.size });
+  options.logger.info("auth on: API keys required", { file: options.keysFile, keys: store.keys.size });
   return {
-    mode: "keys",
-    middleware: async (c, next) => {
-      if (publicPaths.has(c.req.path)) return next();
+    byKey(c, hint) {
       const key = presentedKey((name) => c.req.header(name));
       const entry = key ? store.keys.find(key) : undefined;
-      if (!entry) throw unauthorized();
-      c.set("auth", { keyId: entry.id, tenant: entry.tenant, scopes: entry.scopes });
-      await next();
+      if (!entry) throw unauthorized(hint);
+      return { keyId: entry.id, tenant: entry.tenant, scopes: entry.scopes };
     },
-    requireScope,
+    byToken(claims) {
+      // The key must still be there, for the same tenant; a scope it lost since is not granted.
+      const entry = store.keys.byId(claims.keyId);
+      if (!entry || entry.tenant !== claims.tenant) return undefined;
+      return {
+        keyId: entry.id,
+        tenant: entry.tenant,
+        scopes: knownScopes(claims.scopes).filter((s) => entry.scopes.includes(s)),
+      };
+    },
     store,
-    close: () => store.close(),
   };
 }

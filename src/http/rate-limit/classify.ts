@@ -19,6 +19,14 @@ export const HEAVY_ENDPOINTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Paths under a heavy endpoint that are cheap themselves: POST /stream/token
+ * signs a token (no Loki work); the upgrade it is used for draws from the
+ * heavy budget, so a browser's connect costs what a header-authenticated one
+ * does.
+ */
+export const CHEAP_PATHS: ReadonlySet<string> = new Set([`${API_PREFIX}/stream/token`]);
+
+/**
  * Endpoints never limited: load-balancer and orchestrator probes of /health
  * must not share (and exhaust) a budget with anyone else.
  */
@@ -36,6 +44,7 @@ export function classifyByPath(c: Context): RateClass {
   if (!path.startsWith(`${API_PREFIX}/`)) return "none";
   const endpoint = path.slice(API_PREFIX.length + 1).split("/")[0] ?? "";
   if (UNLIMITED_ENDPOINTS.has(endpoint)) return "none";
+  if (CHEAP_PATHS.has(path)) return "cheap";
   return HEAVY_ENDPOINTS.has(endpoint) ? "heavy" : "cheap";
 }
 
