@@ -63,6 +63,13 @@ export class Session implements StreamConnection {
       },
       onSlow: () => {
         this.logger.warn("stream: disconnecting a slow client", { keyId: caller.keyId });
+        // Past the queue: the notice goes out with the close frame, for a client that reads again before it.
+        const notice: ServerMessage = {
+          type: "notice",
+          kind: "slow_client",
+          message: `This client did not read its messages for ${limits.slowClientMs / 1000} s with its queue full; disconnecting. Reconnect and resume from your last seq.`,
+        };
+        if (socket.readyState === 1) socket.send(JSON.stringify(notice));
         this.socket.close(4008, "too slow: the client did not read its messages");
         setTimeout(() => this.socket.terminate(), 1000).unref?.();
       },
