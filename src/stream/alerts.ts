@@ -29,8 +29,20 @@ export interface AlertHit {
 }
 
 export class AlertGate {
-  private readonly fired = new LRUCache<string, Fired>({ max: 2_000 });
-  private readonly bursts = new LRUCache<string, number[]>({ max: 2_000 });
+  // Made on the first hit: an LRU reserves its slots up front (~88 KB for these two), and most
+  // subscriptions of a thousand never alert.
+  private firedCache: LRUCache<string, Fired> | undefined;
+  private burstCache: LRUCache<string, number[]> | undefined;
+
+  private get fired(): LRUCache<string, Fired> {
+    this.firedCache ??= new LRUCache<string, Fired>({ max: 2_000 });
+    return this.firedCache;
+  }
+
+  private get bursts(): LRUCache<string, number[]> {
+    this.burstCache ??= new LRUCache<string, number[]>({ max: 2_000 });
+    return this.burstCache;
+  }
 
   constructor(
     private readonly windowMs: number,

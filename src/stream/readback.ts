@@ -1,17 +1,17 @@
 import type { LokiClient } from "../loki/client.ts";
 import type { LokiStream } from "../loki/schemas.ts";
+import { linesPerPage } from "../query/pages.ts";
 
 /**
  * Reads a tail's range back from Loki (forward, paged) for lines the tail did
  * not deliver: the gap while it was down, or what it skipped under a burst.
  * Pages are sized in bytes: Loki's query path carries a page in one gRPC
  * message (4 MB by default), and a 5,000-line page of 4 KB lines exceeds it
- * and never answers. So a page holds about PAGE_BYTES by the mean line length
+ * and never answers. So a page holds about 2 MB (pages.ts linesPerPage) by the mean line length
  * the tail has shown, and a failed read halves it.
  */
 
 const MAX_PAGE = 5000;
-const PAGE_BYTES = 2_000_000;
 const MIN_PAGE = 20;
 /** A page that takes longer has most likely hit that limit: it is retried smaller. */
 const READ_TIMEOUT_MS = 5_000;
@@ -78,7 +78,7 @@ export class RangeReader {
   }
 
   private pageSize(): number {
-    return Math.max(MIN_PAGE, Math.min(this.pageCap, Math.floor(PAGE_BYTES / Math.max(64, this.meanLine))));
+    return linesPerPage(this.meanLine, this.pageCap, MIN_PAGE);
   }
 }
 

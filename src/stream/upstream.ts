@@ -88,6 +88,8 @@ export class Upstream {
   private downSince = 0;
   /** Lines before this (ns) have been checked against the range; the next reconciliation starts there. */
   private checkpoint: bigint;
+  /** When the first tail opened (ns): the stream starts there. */
+  private readonly openedAt: bigint;
   private reconciler: NodeJS.Timeout | undefined;
   private reconciling = false;
   private readonly reader: RangeReader;
@@ -98,6 +100,7 @@ export class Upstream {
   ) {
     this.lastTs = nowNs();
     this.reader = new RangeReader(o.loki, o.query);
+    this.openedAt = this.lastTs;
     this.checkpoint = this.lastTs;
     const windowNs = BigInt(o.overlapMs + 10_000) * NS_PER_MS;
     this.recent = new RecentLines(windowNs, 200_000);
@@ -267,7 +270,9 @@ export class Upstream {
     this.reconciling = true;
     const to = nowNs() - SETTLE_NS;
     try {
-      const count = await this.readGap(this.checkpoint - RECHECK_NS, to);
+      // Never before the first tail opened: older lines were never this stream's to send.
+      const from = this.checkpoint - RECHECK_NS > this.openedAt ? this.checkpoint - RECHECK_NS : this.openedAt;
+      const count = await this.readGap(from, to);
       this.checkpoint = to;
       if (count > 0) this.events.state({ kind: "recovered", count });
     } catch (err) {
