@@ -3,6 +3,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import { RedisCache } from "./cache/index.ts";
 import type { Deps } from "./deps.ts";
+import { registerExport } from "./export/routes.ts";
 import { registerHealth } from "./health/routes.ts";
 import { deadline } from "./http/deadline.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./http/errors.ts";
@@ -49,6 +50,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   registerQuery(app, deps);
   registerPatterns(app, deps, deps.learned);
   registerStream(app, deps, streamTokens);
+  registerExport(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

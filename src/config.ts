@@ -169,6 +169,12 @@ const envSchema = z.object({
   STREAM_DELAY_FOR: parsed("STREAM_DELAY_FOR", "0", whole(0, "a whole number of seconds from 0 to 5", 5)),
   /** Live stream: read back each tail's recent range this often (ms) for lines Loki's tail skipped; 0 = never. */
   STREAM_RECONCILE_MS: parsed("STREAM_RECONCILE_MS", "2000", whole(0, "a whole number of milliseconds (0 = off)")),
+  /** Export: cost guardrail (Loki's index/volume estimate of the bytes one export reads). */
+  EXPORT_MAX_BYTES: parsed("EXPORT_MAX_BYTES", "50GB", parseBytes),
+  /** Export: most lines one export writes (a caller's `limit` can only lower it). */
+  EXPORT_MAX_LINES: parsed("EXPORT_MAX_LINES", "50000000", whole(1, "a whole number of lines ≥ 1")),
+  /** Export: seconds a signed export link (POST /export/link) can be used. */
+  EXPORT_LINK_TTL_S: parsed("EXPORT_LINK_TTL_S", "900", whole(10, "a whole number of seconds ≥ 10", 7 * 86_400)),
   /** Byte bound of the in-memory cache (used when REDIS_URL is unset). */
   MEMORY_CACHE_BYTES: parsed("MEMORY_CACHE_BYTES", "67108864", whole(1024, "a whole number of bytes ≥ 1024")),
 });

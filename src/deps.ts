@@ -1,7 +1,7 @@
 import { type Cache, createCache } from "./cache/index.ts";
 import type { Config } from "./config.ts";
 import { type Auth, createAuth } from "./http/auth/index.ts";
-import { API_PREFIX } from "./http/paths.ts";
+import { API_PREFIX, EXPORT_LINK_PATH } from "./http/paths.ts";
 import type { Logger } from "./log.ts";
 import { LokiClient } from "./loki/client.ts";
 import { DEFAULT_PATTERN_DIR, loadPatternLibrarySync, type PatternLibrary } from "./patterns/library/index.ts";
@@ -54,6 +54,7 @@ export function buildDeps(config: Config, logger: Logger): Deps {
     defaultTenant: config.LOKI_TENANT,
     logger,
     publicPaths: [`${API_PREFIX}/health`],
+    linkPaths: [EXPORT_LINK_PATH],
   });
   const discovery = new ServiceDiscovery(config.SERVICE_LABEL);
   const patterns = patternLibrary(config.PATTERNS_DIR);

@@ -17,6 +17,12 @@ export interface AuthOptions {
   pollMs?: number;
   /** Exact paths served without a key (e.g. the health check for load balancers); `c.get("auth")` stays unset there. */
   publicPaths?: readonly string[];
+  /**
+   * Paths whose own credential is in the path (a signed export link): a key is optional there. With a key
+   * headers, the caller is the key's (an unknown key is still a 401); without, `c.get("auth")` stays unset and
+   * the route checks its credential.
+   */
+  linkPaths?: readonly RegExp[];
 }
 
 export interface Auth {
@@ -112,8 +118,12 @@ interface Mode {
 export function createAuth(options: AuthOptions): Auth {
   const mode = options.mode === "off" ? offMode(options) : keysMode(options);
   const publicPaths = new Set(options.mode === "off" ? [] : (options.publicPaths ?? []));
+  const linkPaths = options.mode === "off" ? [] : (options.linkPaths ?? []);
+  const keyless = (c: Context) =>
+    publicPaths.has(c.req.path) ||
+    (linkPaths.some((re) => re.test(c.req.path)) && presentedKey((name) => c.req.header(name)) === undefined);
   const middleware: MiddlewareHandler = async (c, next) => {
-    if (!publicPaths.has(c.req.path)) c.set("auth", mode.byKey(c));
+    if (!keyless(c)) c.set("auth", mode.byKey(c));
     await next();
   };
   const requireScope = (scope: Scope): MiddlewareHandler => {
