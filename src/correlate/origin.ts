@@ -86,57 +86,91 @@ const CALLER_CONTEXT =
 const isNameChar = (ch: string | undefined) => ch !== undefined && /[a-z0-9_-]/.test(ch);
 
 export function likelyOrigin(lines: ProblemLine[], window?: { start: number; end: number }): Origin | undefined {
-  if (lines.length === 0) return undefined;
-  const score = new Map<string, number>();
-  const add = (s: string, v: number) => score.set(s, (score.get(s) ?? 0) + v);
-  const pointedAtBy = new Map<string, Map<string, number>>(); // callee → caller → lines
-  const explained = new Map<string, number>(); // service → its problem lines that name a failing callee
-  const total = new Map<string, number>();
-  for (const l of lines) total.set(l.service, (total.get(l.service) ?? 0) + 1);
+  const evidence = new OriginEvidence();
+  for (const l of lines) evidence.add(l);
+  return evidence.origin(window);
+}
 
-  // Edges from mentions.
-  for (const l of lines) {
-    for (const callee of l.mentions ?? []) {
-      const callers = pointedAtBy.get(callee) ?? new Map<string, number>();
+/** What one trace's problem lines say: the services that logged, the callees named and the services naming one. */
+interface TraceEvidence {
+  services: Set<string>;
+  callees: Set<string>;
+  callers: Set<string>;
+}
+
+/**
+ * `likelyOrigin` one line at a time: `add` records each line's evidence (in the lines' order), `origin`
+ * weighs it. The answer is `likelyOrigin` of the lines added, so a caller can add lines as it reads them.
+ */
+export class OriginEvidence {
+  private readonly lines: ProblemLine[] = [];
+  private readonly total = new Map<string, number>();
+  private readonly pointedAtBy = new Map<string, Map<string, number>>(); // callee → caller → lines
+  private readonly explained = new Map<string, number>(); // service → its problem lines that name a failing callee
+  private readonly byTrace = new Map<string, TraceEvidence>();
+
+  add(l: ProblemLine): void {
+    this.lines.push(l);
+    this.total.set(l.service, (this.total.get(l.service) ?? 0) + 1);
+    const mentions = l.mentions ?? [];
+    // Edges from mentions.
+    for (const callee of mentions) {
+      const callers = this.pointedAtBy.get(callee) ?? new Map<string, number>();
       callers.set(l.service, (callers.get(l.service) ?? 0) + 1);
-      pointedAtBy.set(callee, callers);
-      explained.set(l.service, (explained.get(l.service) ?? 0) + 1);
+      this.pointedAtBy.set(callee, callers);
+      this.explained.set(l.service, (this.explained.get(l.service) ?? 0) + 1);
     }
-  }
-  const isExplained = (s: string) => (explained.get(s) ?? 0) / Math.max(1, total.get(s) ?? 0) >= 0.5;
-
-  // Per trace: the sinks of the mention edges inside the trace.
-  const byTrace = new Map<string, ProblemLine[]>();
-  for (const l of lines) {
-    if (!l.traceId) continue;
-    const list = byTrace.get(l.traceId) ?? [];
-    list.push(l);
-    byTrace.set(l.traceId, list);
-  }
-  let tracesWithChain = 0;
-  const traceSinks = new Map<string, number>();
-  for (const traceLines of byTrace.values()) {
-    const services = new Set(traceLines.map((l) => l.service));
-    const callees = new Set(traceLines.flatMap((l) => l.mentions ?? []));
-    if (callees.size === 0) continue;
-    tracesWithChain++;
-    const callers = new Set(traceLines.filter((l) => (l.mentions ?? []).length > 0).map((l) => l.service));
-    for (const callee of callees) {
-      if (callers.has(callee)) continue; // explained further down
-      traceSinks.set(callee, (traceSinks.get(callee) ?? 0) + 1);
-      // A sink that logged its own problem in the trace is stronger evidence than a silent one.
-      add(callee, services.has(callee) ? 2 : 1);
+    if (!l.traceId) return;
+    let trace = this.byTrace.get(l.traceId);
+    if (!trace) {
+      trace = { services: new Set(), callees: new Set(), callers: new Set() };
+      this.byTrace.set(l.traceId, trace);
     }
+    trace.services.add(l.service);
+    for (const callee of mentions) trace.callees.add(callee);
+    if (mentions.length > 0) trace.callers.add(l.service);
   }
 
-  // Without traces: the global mention graph's sinks.
-  for (const [callee, callers] of pointedAtBy) {
-    const inbound = [...callers.values()].reduce((a, b) => a + b, 0);
-    if (!isExplained(callee)) add(callee, inbound * (tracesWithChain ? 0.1 : 1));
+  origin(window?: { start: number; end: number }): Origin | undefined {
+    const { lines, total, pointedAtBy, explained } = this;
+    if (lines.length === 0) return undefined;
+    const score = new Map<string, number>();
+    const add = (s: string, v: number) => score.set(s, (score.get(s) ?? 0) + v);
+    const isExplained = (s: string) => (explained.get(s) ?? 0) / Math.max(1, total.get(s) ?? 0) >= 0.5;
+
+    // Per trace: the sinks of the mention edges inside the trace.
+    let tracesWithChain = 0;
+    const traceSinks = new Map<string, number>();
+    for (const { services, callees, callers } of this.byTrace.values()) {
+      if (callees.size === 0) continue;
+      tracesWithChain++;
+      for (const callee of callees) {
+        if (callers.has(callee)) continue; // explained further down
+        traceSinks.set(callee, (traceSinks.get(callee) ?? 0) + 1);
+        // A sink that logged its own problem in the trace is stronger evidence than a silent one.
+        add(callee, services.has(callee) ? 2 : 1);
+      }
+    }
+
+    // Without traces: the global mention graph's sinks.
+    for (const [callee, callers] of pointedAtBy) {
+      const inbound = [...callers.values()].reduce((a, b) => a + b, 0);
+      if (!isExplained(callee)) add(callee, inbound * (tracesWithChain ? 0.1 : 1));
+    }
+
+    if (score.size === 0) return earliestBurst(lines, total, window);
+    return explain(lines, score, pointedAtBy, traceSinks, tracesWithChain);
   }
+}
 
-  if (score.size === 0) return earliestBurst(lines, total, window);
-
+/** The best-scored service, why, and the evidence for it. */
+function explain(
+  lines: ProblemLine[],
+  score: Map<string, number>,
+  pointedAtBy: Map<string, Map<string, number>>,
+  traceSinks: Map<string, number>,
+  tracesWithChain: number,
+): Origin {
   const ranked = [...score.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const [best, bestScore] = ranked[0]!;
   const sum = ranked.reduce((a, [, v]) => a + v, 0);

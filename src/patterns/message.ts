@@ -58,6 +58,26 @@ export function minedText(parts: LineParts): MinedText {
   return normalize(line, true);
 }
 
+/** Longest message whose text `minedTextCache` remembers. */
+const MEMO_MESSAGE_MAX = 2_000;
+
+/**
+ * `minedText` for the lines of one answer: a line's text made from its message field alone (see
+ * `minedText`) is the same for every line with that message, so it is made once per message.
+ */
+export function minedTextCache(): (parts: LineParts) => MinedText {
+  const memo = new Map<string, MinedText>();
+  return (parts) => {
+    if (parts.message === parts.line || parts.message.length > MEMO_MESSAGE_MAX) return minedText(parts);
+    let text = memo.get(parts.message);
+    if (text === undefined) {
+      text = minedText(parts);
+      memo.set(parts.message, text);
+    }
+    return text;
+  };
+}
+
 function isJsonObject(line: string): boolean {
   const text = line.trim();
   return text.startsWith("{") && text.endsWith("}");
@@ -138,14 +158,15 @@ function tokenize(text: string, from: number): Token[] {
   let pos = from;
   let sepStart = from;
   while (pos < text.length) {
-    const end = pairEnd(text, pos);
+    const stop = wordEnd(text, pos);
+    // A `key=` is inside the word: a word without `=` is plain (most are), so the pattern is not tried on it.
+    const end = hasEquals(text, pos, stop) ? pairEnd(text, pos) : undefined;
     const token: Token = { sep: text.slice(sepStart, pos), text: "" };
     if (end !== undefined) {
       token.text = text.slice(pos, end.end);
       token.field = end.field;
       pos = end.end;
     } else {
-      const stop = wordEnd(text, pos);
       token.text = text.slice(pos, stop);
       pos = stop;
     }
@@ -203,6 +224,13 @@ function unquote(raw: string): string {
   } catch {
     return raw.slice(1, -1);
   }
+}
+
+const EQUALS = 61;
+
+function hasEquals(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === EQUALS) return true;
+  return false;
 }
 
 function wordEnd(text: string, pos: number): number {

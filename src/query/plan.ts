@@ -1,15 +1,8 @@
 import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
 import { catalogBytes, resolveServices, type ServiceCatalog } from "./discovery.ts";
 import { QueryError } from "./errors.ts";
-import {
-  isMetricQuery,
-  readRangeOf,
-  refuseCostly,
-  refuseMatchAll,
-  refuseMetricInMode,
-  selectorsOf,
-} from "./guardrail.ts";
-import { buildLogQueries, type Mode, type Pushdown, shownLogql } from "./modes.ts";
+import { readRangeOf, refuseCostly, refuseMatchAll, refuseMetricInMode, selectorsOf } from "./guardrail.ts";
+import { buildLogQueries, hasFastPushdown, type Mode, type Pushdown, shownLogql } from "./modes.ts";
 import { type ResolvedRange, resolveRange } from "./time.ts";
 import type { QueryContext, QueryParams } from "./types.ts";
 
@@ -38,6 +31,8 @@ export type LinePlanParams = Pick<
 export interface LinePlan {
   range: ResolvedRange;
   catalog: ServiceCatalog;
+  /** The stream matcher of the services named (none: every service). */
+  matcher: Matcher | undefined;
   mode: Mode | undefined;
   /** One LogQL log query per leg. */
   queries: string[];
@@ -45,13 +40,22 @@ export interface LinePlan {
   logql: string;
   hints: string[];
   bytesEstimated: number;
+  /** The precise legs of a mode read fast by default (built when first asked for): see read-lines.ts. */
+  precise?: (() => { queries: string[]; shown: string }) | undefined;
 }
 
-export async function planLineRead(
-  ctx: QueryContext,
-  p: LinePlanParams,
-  options: { pushdown: Pushdown; maxBytes: number; what: string },
-): Promise<LinePlan> {
+export interface LinePlanOptions {
+  pushdown: Pushdown;
+  maxBytes: number;
+  /** Raw mode may run a metric query (/query passes its series through); elsewhere a metric query is refused. */
+  metricsInRaw?: boolean;
+  /** Also plan the precise legs of a mode that has a fast read (for reads that may need them). */
+  preciseLegs?: boolean;
+  /** Names the capability in the refusal of a metric query (e.g. "export"). */
+  what?: string;
+}
+
+export async function planLineRead(ctx: QueryContext, p: LinePlanParams, options: LinePlanOptions): Promise<LinePlan> {
   const now = ctx.now ?? Date.now();
   const range = resolveRange(p, now, ctx.settings.maxRangeMs);
   const catalog = await ctx.discovery.catalog(ctx.loki, range, ctx.signal);
@@ -59,12 +63,16 @@ export async function planLineRead(
   const mode: Mode | undefined = p.mode ?? (p.logql ? "raw" : undefined);
   let queries: string[];
   let logql: string;
+  let precise: LinePlan["precise"];
   if (mode === "raw" || p.logql) {
     if (!p.logql) throw missingLogql();
     queries = [await scopedRaw(ctx, p.logql, matcher ? [matcher] : [])];
-    logql = queries[0]!;
+    logql = queries.join("\n");
+    // A caller's LogQL, in any mode: no match-all selector, lines only outside raw.
     refuseMatchAll(logql);
-    if (isMetricQuery(logql)) refuseMetricInMode(`${mode ?? "raw"} (${options.what})`, logql);
+    if (mode !== "raw" || !options.metricsInRaw) {
+      refuseMetricInMode(options.what ? `${mode ?? "raw"} (${options.what})` : (mode ?? "raw"), logql);
+    }
   } else {
     if (mode === "conversation" && !p.conversation_id && !p.workspace_id) throw missingId();
     const filters = {
@@ -74,10 +82,17 @@ export async function planLineRead(
       conversationId: p.conversation_id,
       workspaceId: p.workspace_id,
     };
-    const build = (m: Mode | undefined) =>
-      buildLogQueries(matcher ? [matcher] : [], catalog.label, m, filters, options.pushdown).map((q) => render(q));
-    queries = build(mode);
-    logql = shownLogql(mode, queries, build(undefined)[0]!);
+    const build = (m: Mode | undefined, pushdown: Pushdown) =>
+      buildLogQueries(matcher ? [matcher] : [], catalog.label, m, filters, pushdown).map((q) => render(q));
+    const plain = build(undefined, options.pushdown)[0]!;
+    queries = build(mode, options.pushdown);
+    logql = shownLogql(mode, queries, plain);
+    if (options.preciseLegs && options.pushdown === "fast" && hasFastPushdown(mode)) {
+      precise = once(() => {
+        const legs = build(mode, "precise");
+        return { queries: legs, shown: shownLogql(mode, legs, plain) };
+      });
+    }
   }
   const selectors = [...new Set(queries.flatMap(selectorsOf))];
   const bytesEstimated = await refuseCostly(
@@ -89,7 +104,15 @@ export async function planLineRead(
     ctx.signal,
     p.logql ? undefined : catalogBytes(catalog, selectors),
   );
-  return { range, catalog, mode, queries, logql, hints, bytesEstimated };
+  return { range, catalog, matcher, mode, queries, logql, hints, bytesEstimated, precise };
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
 }
 
 /** A caller's LogQL with the required matchers AND-ed into every selector, checked by Loki's parser. */

@@ -1,98 +1,32 @@
-import { assertScoped, type Matcher, render, scopeRawQuery } from "../logql/index.ts";
 import type { Direction } from "../loki/client.ts";
 import { isoFromNs, msFromNs, type Nanos, NS_PER_S } from "../loki/time.ts";
 import { compactAnswer, conversationAnswer, linesAnswer, performanceAnswer, rangeOut } from "./answers.ts";
 import { noneDropped } from "./budget.ts";
 import { decodeCursor, queryFingerprint } from "./cursor.ts";
-import {
-  catalogBytes,
-  resolveServices,
-  SERVICE_LABEL_CANDIDATES,
-  type ServiceCatalog,
-  shortServiceName,
-} from "./discovery.ts";
+import { SERVICE_LABEL_CANDIDATES, type ServiceCatalog, shortServiceName } from "./discovery.ts";
 import type { LogEntry } from "./entry.ts";
-import { QueryError } from "./errors.ts";
-import { readRangeOf, refuseCostly, refuseMatchAll, refuseMetricInMode, selectorsOf } from "./guardrail.ts";
 import { emptyHints, nextCalls } from "./hints.ts";
-import { type ParsedLine, parseLine } from "./lines.ts";
-import { buildLogQueries, hasFastPushdown, keepLine, type Mode, type Pushdown, shownLogql } from "./modes.ts";
+import { keepLine } from "./modes.ts";
+import { parsedLines } from "./parsed-lines.ts";
 import { latencyPercentiles } from "./performance.ts";
+import { planLineRead } from "./plan.ts";
 import { readLines } from "./read-lines.ts";
-import { DEFAULT_QUERY_CONCURRENCY } from "./scan-many.ts";
-import { type AnalyzedEntry, minedTextOf, summarize } from "./summarize.ts";
-import { resolveRange } from "./time.ts";
+import { DEFAULT_QUERY_CONCURRENCY, slicesOf } from "./scan-many.ts";
+import type { AnalyzedEntry } from "./summarize.ts";
 import { budget, dropLast, summarySteps } from "./trim.ts";
 import type { Format, QueryAnswer, QueryContext, QueryParams } from "./types.ts";
 
 export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<QueryAnswer> {
-  const now = ctx.now ?? Date.now();
-  const range = resolveRange(p, now, ctx.settings.maxRangeMs);
-  const catalog = await ctx.discovery.catalog(ctx.loki, range, ctx.signal);
   const format: Format = p.format ?? (p.mode === undefined || p.mode === "raw" ? "lines" : "summary");
-  const { matcher, hints } = resolveServices(catalog, p.service);
-
-  const mode = p.mode ?? (p.logql ? "raw" : undefined);
-  // One query, or one per leg of the mode (disjoint); `logql` shows them (see shownLogql).
-  let queries: string[];
-  let shown: string | undefined;
-  /** The precise legs to read instead when lines without a level flood the fast read (summaries only). */
-  let precise: { queries: string[]; shown: string } | undefined;
-  if (mode === "raw" || p.logql) {
-    if (!p.logql) {
-      throw new QueryError(
-        "invalid",
-        "missing-logql",
-        "mode=raw needs logql",
-        "mode=raw was given without logql",
-        'Add logql={service_name="checkout"} |= "timeout" (URL-encoded), or choose another mode.',
-      );
-    }
-    queries = [await scopedRaw(ctx, p.logql, matcher ? [matcher] : [])];
-  } else {
-    if (mode === "conversation" && !p.conversation_id && !p.workspace_id) {
-      throw new QueryError(
-        "invalid",
-        "missing-id",
-        "conversation mode needs an id",
-        "mode=conversation was given without conversation_id or workspace_id",
-        "Add conversation_id=<id> (one conversation) or workspace_id=<id> (a workspace's conversations).",
-      );
-    }
-    const filters = {
-      contains: p.contains,
-      regex: p.regex,
-      traceId: p.trace_id,
-      conversationId: p.conversation_id,
-      workspaceId: p.workspace_id,
-    };
-    const build = (m: Mode | undefined, pushdown?: Pushdown) =>
-      buildLogQueries(matcher ? [matcher] : [], catalog.label, m, filters, pushdown).map((q) => render(q));
-    const plain = build(undefined)[0]!;
-    queries = build(mode);
-    shown = shownLogql(mode, queries, plain);
-    if (hasFastPushdown(mode) && format !== "lines") {
-      const legs = build(mode, "precise");
-      precise = { queries: legs, shown: shownLogql(mode, legs, plain) };
-    }
-  }
-  const logql = shown ?? queries.join("\n");
-
-  // A caller's LogQL, in any mode: no match-all selector, lines only outside raw, its range vectors and offsets counted.
-  if (p.logql) {
-    refuseMatchAll(logql);
-    if (mode !== "raw") refuseMetricInMode(mode ?? "raw", logql);
-  }
-  const selectors = [...new Set(queries.flatMap(selectorsOf))];
-  const bytesEstimated = await refuseCostly(
-    ctx.loki,
-    selectors,
-    p.logql ? readRangeOf(logql, range, ctx.settings.maxRangeMs) : range,
-    catalog.label,
-    ctx.settings.maxBytes,
-    ctx.signal,
-    p.logql ? undefined : catalogBytes(catalog, selectors),
-  );
+  // One query, or one per leg of the mode (disjoint); `logql` shows them (see shownLogql). The precise legs are
+  // read instead when lines without a level flood the fast read (summaries only; built when needed).
+  const plan = await planLineRead(ctx, p, {
+    pushdown: "fast",
+    maxBytes: ctx.settings.maxBytes,
+    metricsInRaw: true,
+    preciseLegs: format !== "lines",
+  });
+  const { range, catalog, matcher, hints, mode, queries, logql, bytesEstimated, precise } = plan;
 
   const direction: Direction = p.direction ?? "backward";
   const fingerprint = queryFingerprint([logql, direction, mode, format, p.level]);
@@ -134,26 +68,39 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   // A compact search keeps every line as it is: no need to parse what nobody reads.
   const parse = format !== "compact" || (mode !== undefined && mode !== "raw") || Boolean(p.level?.length);
   const grouped = format === "summary" && mode !== "conversation" && mode !== "performance";
-  const lines = parsedLines((entry, parsed) => keepLine(mode, parsed, entry.line, p.level), grouped);
+  const readOptions = {
+    concurrency: ctx.settings.concurrency ?? DEFAULT_QUERY_CONCURRENCY,
+    start: range.start,
+    end: range.end,
+    direction,
+    pageSize: ctx.settings.pageSize,
+    maxLines: lineLimit,
+    boundary,
+    signal: ctx.signal,
+  };
+  const lines = parsedLines(
+    (entry, parsed) => keepLine(mode, parsed, entry.line, p.level),
+    grouped
+      ? {
+          knownServices: catalog.services.map((s) => s.name),
+          serviceOf: (entry) => serviceOf(entry, catalog),
+          library: ctx.patterns,
+          // One query over one slice: its pages arrive in the answer's order.
+          inOrder: queries.length === 1 && slicesOf(readOptions).length === 1,
+        }
+      : undefined,
+    ctx.signal,
+  );
   const read = await readLines(
     ctx.loki,
-    {
-      concurrency: ctx.settings.concurrency ?? DEFAULT_QUERY_CONCURRENCY,
-      start: range.start,
-      end: range.end,
-      direction,
-      pageSize: ctx.settings.pageSize,
-      maxLines: lineLimit,
-      boundary,
-      signal: ctx.signal,
-      onPage: parse ? lines.parseSoon : undefined,
-    },
-    { fast: queries, precise: precise?.queries },
+    { ...readOptions, onPage: parse ? lines.parseSoon : undefined },
+    { fast: queries, precise: precise && (() => precise!().queries) },
     (entry) => keepLine(mode, lines.parsedOf(entry), entry.line, p.level),
+    lines.restart,
   );
   const result = read.result;
   if (read.pushdown === "precise" && precise) {
-    base.logql = precise.shown;
+    base.logql = precise().shown;
     hints.push(
       "Most lines Loki read carried no level it could detect, so the range was read again with text filters: name a service or add contains= to make it faster.",
     );
@@ -203,34 +150,10 @@ export async function runQuery(ctx: QueryContext, p: QueryParams): Promise<Query
   }
   if (mode === "conversation") return conversationAnswer(answer, analyzed, p, maxTokens);
   const window = { start: msFromNs(range.start), end: msFromNs(range.end) };
-  const summary = summarize(
-    analyzed,
-    catalog.services.map((s) => s.name),
-    window,
-    ctx.patterns,
-  );
+  const summary = lines.summaryOf(analyzed, window);
   Object.assign(answer, summary);
   answer.next_calls = nextCalls(mode, summary.likely_origin?.service, analyzed, p);
   return budget(answer, maxTokens, summarySteps(answer, summary.groups));
-}
-
-async function scopedRaw(ctx: QueryContext, logql: string, required: Matcher[]): Promise<string> {
-  const scoped = scopeRawQuery(logql, required);
-  if (scoped.selectors === 0) {
-    // e.g. `max without (app) (1)`: reads no logs, yet Loki 3.7 can spend seconds on it.
-    throw new QueryError(
-      "invalid",
-      "logql-no-selector",
-      "LogQL without a stream selector",
-      "the raw query selects no streams, so it reads no logs",
-      'Include a stream selector, e.g. sum(count_over_time({service_name="checkout"}[5m])).',
-    );
-  }
-  // Loki's formatter is the authority on syntax and its parse is checked for scope, but the
-  // text that runs is ours: Loki 3.7.8's formatter drops `or` alternatives of long line filters.
-  const formatted = await ctx.loki.formatQuery(scoped.logql, { signal: ctx.signal });
-  assertScoped(formatted, required);
-  return scoped.logql;
 }
 
 /** Log queries start with a selector; anything else (sum(...), rate(...)) is a metric query. */
@@ -251,34 +174,4 @@ export function serviceOf(entry: LogEntry, catalog: ServiceCatalog): string {
   return "unknown";
 }
 
-/**
- * Parsed lines by entry. `parseSoon` works on a page once the current task ends, so the pages already read
- * are parsed (and, for a summary, the kept lines' mined text made) while Loki reads the next one;
- * `parsedOf` and `minedOf` take a line's, making it now if need be.
- */
-function parsedLines(keep: (entry: LogEntry, parsed: ParsedLine) => boolean, summary: boolean) {
-  const parsed = new Map<LogEntry, ParsedLine>();
-  const mined = new Map<LogEntry, string>();
-  const parsedOf = (entry: LogEntry): ParsedLine => {
-    let p = parsed.get(entry);
-    if (p === undefined) {
-      p = parseLine(entry);
-      parsed.set(entry, p);
-    }
-    return p;
-  };
-  const minedOf = (entry: LogEntry): string => {
-    let m = mined.get(entry);
-    if (m === undefined) {
-      m = minedTextOf(entry, parsedOf(entry));
-      mined.set(entry, m);
-    }
-    return m;
-  };
-  const parseSoon = (entries: LogEntry[]) => {
-    setImmediate(() => {
-      for (const e of entries) if (keep(e, parsedOf(e)) && summary) minedOf(e);
-    });
-  };
-  return { parsedOf, minedOf, parseSoon };
-}
+/** `make`'s value, made on the first call only. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findMentions, likelyOrigin, type ProblemLine } from "../../src/correlate/origin.ts";
+import { findMentions, likelyOrigin, OriginEvidence, type ProblemLine } from "../../src/correlate/origin.ts";
 
 const KNOWN = ["gateway", "auth", "checkout", "inventory", "inventory-db", "payments", "ledger", "notifications"];
 const MEDIA = ["edge", "catalog", "search", "playback", "drm", "keystore", "cdn-router"];
@@ -264,5 +264,39 @@ describe("likelyOrigin", () => {
       expect(o.confidence).toBe(1);
       expect(o.alternatives).toEqual([]);
     });
+  });
+});
+
+describe("OriginEvidence", () => {
+  /** The chain gateway → checkout → inventory → inventory-db, the root logging last in each trace. */
+  const chain = (): ProblemLine[] =>
+    Array.from({ length: 6 }, (_, i) => {
+      const t = T0 + i * 1000;
+      const traceId = `trace-${i}`;
+      return [
+        line("gateway", t + 1, "error", "call to checkout failed: upstream error", { traceId }),
+        line("checkout", t + 2, "error", "call to inventory failed: upstream error", { traceId }),
+        line("inventory", t + 3, "error", "call to inventory-db failed: timeout", { traceId }),
+        line("inventory-db", t + 4, "warn", "connection pool exhausted", { traceId }),
+      ];
+    }).flat();
+
+  it("answers as likelyOrigin of the lines added so far, however often it is asked", () => {
+    const lines = chain();
+    const evidence = new OriginEvidence();
+    const answers: Array<string | undefined> = [];
+    lines.forEach((l, i) => {
+      evidence.add(l);
+      const now = evidence.origin({ start: T0, end: T0 + 10_000 });
+      expect(now).toEqual(likelyOrigin(lines.slice(0, i + 1), { start: T0, end: T0 + 10_000 }));
+      answers.push(now?.service);
+    });
+    // The answer follows the evidence down the chain as it arrives.
+    expect(answers.slice(0, 4)).toEqual(["checkout", "inventory", "inventory-db", "inventory-db"]);
+    expect(answers.at(-1)).toBe("inventory-db");
+  });
+
+  it("has no origin before any line", () => {
+    expect(new OriginEvidence().origin()).toBeUndefined();
   });
 });
