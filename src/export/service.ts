@@ -93,16 +93,22 @@ export async function startExport(ctx: ExportContext, p: ExportParams): Promise<
       },
       async pull(controller) {
         try {
-          const next = pending ?? (await batches.next());
-          pending = undefined;
-          if (next.done) {
-            for (const chunk of writer.end()) controller.enqueue(chunk);
-            controller.close();
-            ctx.logger.info("export done", { rows, calls: stats.calls, ms: Date.now() - started, format: p.format });
-            return;
+          // A stream does not pull again after a pull that enqueued nothing (a Parquet row group still filling):
+          // read on until there are bytes to send, or the end.
+          for (;;) {
+            const next = pending ?? (await batches.next());
+            pending = undefined;
+            if (next.done) {
+              for (const chunk of writer.end()) controller.enqueue(chunk);
+              controller.close();
+              ctx.logger.info("export done", { rows, calls: stats.calls, ms: Date.now() - started, format: p.format });
+              return;
+            }
+            rows += next.value.length;
+            const chunks = writer.write(next.value);
+            for (const chunk of chunks) controller.enqueue(chunk);
+            if (chunks.length > 0) return;
           }
-          rows += next.value.length;
-          for (const chunk of writer.write(next.value)) controller.enqueue(chunk);
         } catch (err) {
           if (abort.signal.aborted) return; // the client left: nobody reads an error record
           const failure: ExportFailure = { code: codeOf(err), message: messageOf(err), rows };

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey, sha256Hex } from "../../src/http/auth/keys.ts";
 import { appendKeyEntry } from "../../src/http/auth/keys-file.ts";
@@ -8,6 +9,7 @@ import { NS_PER_S, nowNs } from "../../src/loki/time.ts";
 import { startCountingProxy } from "../harness/counting-proxy.ts";
 import { startTestServer, type TestServer } from "../harness/server.ts";
 import { eventually, lokiClient, runId, services } from "../harness/services.ts";
+import { withDuckParquet } from "../unit/helpers/export.ts";
 
 // POST /export on the real Loki: ≥ 25,000 lines, many sharing a nanosecond so that Loki's 5,000-line
 // pages end inside a group of equal timestamps; every line must come out exactly once, oldest first.
@@ -96,6 +98,59 @@ describe("POST /export on the real Loki", () => {
     expect(lines[0]).toBe("ts_ns,n,message");
     expect(lines.length).toBe(TOTAL + 1);
     expect(new Set(lines.slice(1).map((l) => l.split(",")[1])).size).toBe(TOTAL);
+  });
+
+  it("exports Parquet that an independent reader (DuckDB) reads back with typed columns and every row", async () => {
+    const res = await exportOf(server, {
+      service: [svc],
+      ...range(),
+      format: "parquet",
+      columns: ["ts", "ts_ns", "service", "level", "message", "n:number", "duration_ms:number"],
+    });
+    expect(res.headers.get("content-type")).toMatch(/parquet/);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    await withDuckParquet(bytes, async (q, file) => {
+      const [count] = await q(
+        `select count(*)::INTEGER as n, count(distinct n)::INTEGER as d, sum(n)::DOUBLE as s from read_parquet(${file})`,
+      );
+      expect(count).toEqual({ n: TOTAL, d: TOTAL, s: (TOTAL * (TOTAL - 1)) / 2 });
+      const types = await q(`select column_name, column_type from (describe select * from read_parquet(${file}))`);
+      const typeOf = Object.fromEntries(types.map((t) => [t.column_name, t.column_type]));
+      expect(typeOf).toMatchObject({
+        ts: "TIMESTAMP WITH TIME ZONE",
+        ts_ns: "BIGINT",
+        n: "DOUBLE",
+        message: "VARCHAR",
+      });
+      const [first] = await q(
+        `select ts_ns::VARCHAR as ts_ns, message, level from read_parquet(${file}) order by ts_ns, n limit 1`,
+      );
+      expect(first).toEqual({ ts_ns: String(base), message: "order 0 done", level: "error" });
+      const meta = await q(`select decode(key) as k, decode(value) as v from parquet_kv_metadata(${file})`);
+      expect(meta).toContainEqual({ k: "logsleuth.complete", v: "true" });
+    });
+  });
+
+  it("neutralises spreadsheet formulas in CSV cells", async () => {
+    const evil = runId("csvinj");
+    const t = nowNs() - 5n * NS_PER_S;
+    const payloads = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx", "plain"];
+    await loki.push([
+      {
+        stream: { service_name: evil },
+        values: payloads.map((p, i) => [t + BigInt(i), JSON.stringify({ msg: p, user: p })] as [bigint, string]),
+      },
+    ]);
+    const res = await exportOf(server, { service: [evil], since: "5m", format: "csv", columns: ["message", "user"] });
+    const rows = parse(await res.text(), { relax_column_count: false }) as string[][];
+    expect(rows[0]).toEqual(["message", "user"]);
+    const cells = rows.slice(1).flat();
+    expect(cells.length).toBe(payloads.length * 2);
+    for (const cell of cells) {
+      if (cell === "plain") continue;
+      expect(cell.startsWith("'"), cell).toBe(true);
+    }
+    expect(rows.slice(1).map((r) => r[0]!.replace(/^'/, ""))).toEqual(payloads);
   });
 
   it("applies /query's filters and mode, and stops at limit", async () => {
