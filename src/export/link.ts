@@ -75,5 +75,5 @@ export const badLink = () =>
     "export-link-invalid",
     "Export link not valid",
     "This export link is unknown, changed or expired.",
-    "Ask for a new link with POST /api/v1/ai_logs/export/link (links last EXPORT_LINK_TTL, 15 minutes by default).",
+    "Ask for a new link with POST /api/v1/ai_logs/export/link (links last EXPORT_LINK_TTL_S seconds, 900 by default).",
   );

@@ -9,7 +9,7 @@ import { isoFromNs } from "../loki/time.ts";
 import { resolveRange } from "../query/time.ts";
 import { MAX_LINK_LENGTH, readExportLink, signExportLink } from "./link.ts";
 import { type ExportParams, exportBodySchema, exportLinkSchema } from "./schemas.ts";
-import { type ExportContext, startExport } from "./service.ts";
+import { exportContext, startExport } from "./service.ts";
 
 export const EXPORT_PATH = `${API_PREFIX}/export`;
 
@@ -116,18 +116,7 @@ export function registerExport(app: OpenAPIHono, deps: Deps) {
 }
 
 async function respond(c: Context, deps: Deps, caller: AuthInfo, p: ExportParams) {
-  const ctx: ExportContext = {
-    loki: deps.loki.withTenant(caller.tenant),
-    discovery: deps.discovery,
-    settings: deps.querySettings,
-    exportSettings: {
-      maxBytes: deps.config.EXPORT_MAX_BYTES,
-      maxPage: deps.config.QUERY_PAGE_SIZE,
-      maxLines: deps.config.EXPORT_MAX_LINES,
-    },
-    logger: deps.logger,
-    signal: requestSignal(c),
-  };
+  const ctx = exportContext(deps, caller.tenant, requestSignal(c));
   const started = await startExport(ctx, p);
   const headers: Record<string, string> = {
     "Content-Type": p.compression === "gzip" ? "application/gzip" : started.contentType,

@@ -1,3 +1,4 @@
+import type { Deps } from "../deps.ts";
 import type { Logger } from "../log.ts";
 import type { LokiClient } from "../loki/client.ts";
 import { isoFromNs } from "../loki/time.ts";
@@ -48,6 +49,26 @@ export interface StartedExport {
   estimatedLines: number | undefined;
   limit: number;
   body: ReadableStream<Uint8Array>;
+}
+
+/** The export context of a caller's tenant, from the process's deps (the route and `npm run export` alike). */
+export function exportContext(
+  deps: Pick<Deps, "loki" | "discovery" | "querySettings" | "config" | "logger">,
+  tenant: string | undefined,
+  signal?: AbortSignal,
+): ExportContext {
+  return {
+    loki: deps.loki.withTenant(tenant),
+    discovery: deps.discovery,
+    settings: deps.querySettings,
+    exportSettings: {
+      maxBytes: deps.config.EXPORT_MAX_BYTES,
+      maxPage: deps.config.QUERY_PAGE_SIZE,
+      maxLines: deps.config.EXPORT_MAX_LINES,
+    },
+    logger: deps.logger,
+    signal,
+  };
 }
 
 export async function startExport(ctx: ExportContext, p: ExportParams): Promise<StartedExport> {
