@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import { RedisCache } from "./cache/index.ts";
+import { registerCorrelate } from "./correlate/routes.ts";
 import type { Deps } from "./deps.ts";
 import { registerExport } from "./export/routes.ts";
 import { registerHealth } from "./health/routes.ts";
@@ -51,6 +52,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   registerPatterns(app, deps, deps.learned);
   registerStream(app, deps, streamTokens);
   registerExport(app, deps);
+  registerCorrelate(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
