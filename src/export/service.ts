@@ -5,7 +5,7 @@ import { isoFromNs } from "../loki/time.ts";
 import type { ServiceCatalog } from "../query/discovery.ts";
 import type { LogEntry } from "../query/entry.ts";
 import { selectorsOf } from "../query/guardrail.ts";
-import { parseLine } from "../query/lines.ts";
+import { type ParsedLine, parseLine } from "../query/lines.ts";
 import { keepLine } from "../query/modes.ts";
 import { forwardPages, mergeForward, type PageStats } from "../query/pages.ts";
 import { type LinePlan, planLineRead } from "../query/plan.ts";
@@ -77,7 +77,6 @@ export async function startExport(ctx: ExportContext, p: ExportParams): Promise<
   const indexed = await indexedLines(ctx.loki, plan, ctx.signal);
   const limit = Math.min(p.limit ?? ctx.exportSettings.maxLines, ctx.exportSettings.maxLines);
   const writer = createWriter(p.format, columns);
-  const fields = columns.flatMap((c) => (c.kind === "field" ? [c.name] : []));
   const abort = new AbortController();
   const stats: PageStats = { calls: 0, unreadAtOneTimestamp: 0 };
   const legs = plan.queries.map((query) =>
@@ -93,7 +92,7 @@ export async function startExport(ctx: ExportContext, p: ExportParams): Promise<
       stats,
     ),
   );
-  const batches = rowBatches(mergeForward(legs), plan.catalog, p, fields, limit);
+  const batches = rowBatches(mergeForward(legs), plan.catalog, p, columns, limit);
   // The first page is read before answering: a Loki failure there is a plain error response, and its
   // mean line length turns the byte estimate into lines when Loki's index cannot count them (recent data).
   let first: IteratorResult<ExportRow[]>;
@@ -163,26 +162,39 @@ async function* rowBatches(
   pages: AsyncGenerator<LogEntry[]>,
   catalog: ServiceCatalog,
   p: ExportParams,
-  fields: readonly string[],
+  columns: readonly Column[],
   limit: number,
 ): AsyncGenerator<ExportRow[]> {
+  const fields = columns.flatMap((c) => (c.kind === "field" ? [c.name] : []));
+  // A line is parsed only when something reads what parsing finds: the mode, a level filter, or a column.
+  const parse =
+    p.mode !== undefined ||
+    Boolean(p.level?.length) ||
+    fields.length > 0 ||
+    columns.some((c) => c.kind === "base" && (c.name === "level" || c.name === "message"));
   let left = limit;
   try {
     for await (const page of pages) {
-      const rows: ExportRow[] = [];
-      for (const entry of page) {
-        const parsed = parseLine(entry);
-        if (!keepLine(p.mode, parsed, entry.line, p.level)) continue;
-        rows.push(toRow(entry, parsed, catalog, fields));
-        if (--left === 0) break;
+      // Small batches: each is written and sent before the next is made, so little garbage lives long.
+      for (let at = 0; at < page.length && left > 0; at += BATCH_ROWS) {
+        const rows: ExportRow[] = [];
+        for (const entry of page.slice(at, at + BATCH_ROWS)) {
+          const parsed = parse ? parseLine(entry) : unparsed(entry.line);
+          if (!keepLine(p.mode, parsed, entry.line, p.level)) continue;
+          rows.push(toRow(entry, parsed, catalog, fields));
+          if (--left === 0) break;
+        }
+        if (rows.length) yield rows;
       }
-      if (rows.length) yield rows;
       if (left === 0) return;
     }
   } finally {
     await pages.return(undefined);
   }
 }
+
+const BATCH_ROWS = 1000;
+const unparsed = (line: string): ParsedLine => ({ level: "unknown", message: line, fields: {} });
 
 /** Loki's index count of entries in the selected streams (0 for data still in the ingesters), or undefined. */
 async function indexedLines(loki: LokiClient, plan: LinePlan, signal?: AbortSignal): Promise<number | undefined> {

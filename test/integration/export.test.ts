@@ -134,7 +134,16 @@ describe("POST /export on the real Loki", () => {
   it("neutralises spreadsheet formulas in CSV cells", async () => {
     const evil = runId("csvinj");
     const t = nowNs() - 5n * NS_PER_S;
-    const payloads = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx", "plain"];
+    const payloads = [
+      '=HYPERLINK("http://x")',
+      "+cmd|' /C calc'!A0",
+      "-2+3",
+      "@SUM(1)",
+      "\tx",
+      "\rx",
+      "plain",
+      "Traceback:\n  at f()\n  at g()",
+    ];
     await loki.push([
       {
         stream: { service_name: evil },
@@ -147,7 +156,7 @@ describe("POST /export on the real Loki", () => {
     const cells = rows.slice(1).flat();
     expect(cells.length).toBe(payloads.length * 2);
     for (const cell of cells) {
-      if (cell === "plain") continue;
+      if (cell === "plain" || cell.startsWith("Traceback")) continue;
       expect(cell.startsWith("'"), cell).toBe(true);
     }
     expect(rows.slice(1).map((r) => r[0]!.replace(/^'/, ""))).toEqual(payloads);

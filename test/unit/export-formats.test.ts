@@ -1,6 +1,9 @@
 import { parse } from "csv-parse/sync";
+import { stringify } from "csv-stringify/sync";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { splitFieldType } from "../../src/export/field-types.ts";
+import { csvField } from "../../src/export/formats/csv.ts";
 import { createWriter } from "../../src/export/formats/index.ts";
 import { fieldValue } from "../../src/export/formats/values.ts";
 import { BASE_COLUMNS, type Column, type ExportFailure, type ExportRow } from "../../src/export/types.ts";
@@ -103,6 +106,37 @@ describe("csv", () => {
     const asText = (v: unknown) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
     expect(records).toEqual(rows.map((r) => Object.values(expected(r)).map(asText)));
     expect(JSON.parse(records[2]![4]!)).toEqual({ app: "two\nlines", env: "prod" });
+  });
+
+  it("keeps a multi-line message (bare LF, bare CR, CRLF) one field of one row", () => {
+    const w = createWriter("csv", [
+      { kind: "base", name: "ts_ns" },
+      { kind: "base", name: "message" },
+    ]);
+    const messages = ["Traceback:\n  at x\n  at y", "a\rb", "c\r\nd", 'quote " and, comma'];
+    const rows = messages.map((m, i) => exportRow(i, { message: m }));
+    const parsed = parse(runWriter(w, [rows]).bytes.toString("utf8")) as string[][];
+    expect(parsed.slice(1).map((r) => r[1])).toEqual(messages);
+  });
+
+  it("writes what csv-stringify writes (escape_formulas, quoting any line break) on hostile cells", () => {
+    const alphabet = ["a", "=", "+", "-", "@", "\t", "\r", "\n", '"', ",", " ", "'", "\uFF1D", "é", "1"];
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.constantFrom(...alphabet), { maxLength: 8 }), { minLength: 1, maxLength: 5 }),
+        (cells) => {
+          const texts = cells.map((c) => c.join(""));
+          const ours = texts.map(csvField).join(",");
+          const theirs = stringify([texts], {
+            escape_formulas: true,
+            quoted_match: /[\r\n]/,
+            record_delimiter: "windows",
+          });
+          expect(`${ours}\r\n`).toBe(theirs);
+        },
+      ),
+      { numRuns: 2000, seed: 20261129 },
+    );
   });
 
   it("neutralises formula cells in every column and leaves harmless cells alone", () => {
