@@ -1,4 +1,15 @@
-import { countTokens } from "gpt-tokenizer";
+import { createRequire } from "node:module";
+import type { countTokens as CountTokens } from "gpt-tokenizer";
+
+// The o200k tokenizer's tables take ~50 MB: loaded on the first count, so a process that never budgets an
+// answer (an export, the live stream) does not hold them.
+const load = createRequire(import.meta.url);
+let counter: typeof CountTokens | undefined;
+function countTokens(text: string): number {
+  counter ??= (load("gpt-tokenizer") as { countTokens: typeof CountTokens }).countTokens;
+  return counter(text);
+}
+
 import { LRUCache } from "lru-cache";
 
 /**
