@@ -4,6 +4,7 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
 import { serveApp } from "./http/serve.ts";
 import { createLogger } from "./log.ts";
+import { warmTokenizer } from "./query/tokens.ts";
 import { apiVersion } from "./version.ts";
 
 /** Process entry: config → deps → app → serve, with graceful shutdown. */
@@ -19,6 +20,7 @@ export async function main(config: Config): Promise<{ stop(): Promise<void>; por
   if (!config.LOKI_TENANT) logger.info("single-tenant mode: Loki is called without X-Scope-OrgID");
   logger.info("cache", { kind: deps.cache.kind });
 
+  warmTokenizer(); // ~150 ms once, before the first request rather than inside it
   const served = await serveApp(app, deps, { port: config.PORT, hostname: config.HOST });
   const port = served.port;
   logger.info("logsleuth listening", {

@@ -34,11 +34,6 @@ export interface Origin {
   alternatives: Array<{ service: string; score: number }>;
 }
 
-import { normalizeLevel } from "../query/lines.ts";
-import { blame } from "./graph/blame.ts";
-import { buildCallGraph, type SignalledLine } from "./graph/build.ts";
-import type { EdgeEvidence } from "./types.ts";
-
 export { CALLEE_FIELDS, calleeFieldMentions, findMentions, messageMentions } from "./mentions.ts";
 
 export function likelyOrigin(lines: ProblemLine[], window?: { start: number; end: number }): Origin | undefined {
@@ -49,7 +44,6 @@ export function likelyOrigin(lines: ProblemLine[], window?: { start: number; end
 
 /** What one trace's problem lines say: the services that logged, the callees named and the services naming one. */
 interface TraceEvidence {
-  lines: ProblemLine[];
   services: Set<string>;
   callees: Set<string>;
   callers: Set<string>;
@@ -80,10 +74,9 @@ export class OriginEvidence {
     if (!l.traceId) return;
     let trace = this.byTrace.get(l.traceId);
     if (!trace) {
-      trace = { lines: [], services: new Set(), callees: new Set(), callers: new Set() };
+      trace = { services: new Set(), callees: new Set(), callers: new Set() };
       this.byTrace.set(l.traceId, trace);
     }
-    trace.lines.push(l);
     trace.services.add(l.service);
     for (const callee of mentions) trace.callees.add(callee);
     if (mentions.length > 0) trace.callers.add(l.service);
@@ -96,16 +89,18 @@ export class OriginEvidence {
     const add = (s: string, v: number) => score.set(s, (score.get(s) ?? 0) + v);
     const isExplained = (s: string) => (explained.get(s) ?? 0) / Math.max(1, total.get(s) ?? 0) >= 0.5;
 
-    // Per trace: the origin the correlation graph finds among the services the trace's lines name.
+    // Per trace: the sinks of the mention edges inside the trace.
     let tracesWithChain = 0;
     const traceSinks = new Map<string, number>();
-    for (const trace of this.byTrace.values()) {
-      if (trace.callees.size === 0) continue;
+    for (const { services, callees, callers } of this.byTrace.values()) {
+      if (callees.size === 0) continue;
       tracesWithChain++;
-      const shares = blamedShares(trace.lines);
-      for (const [service, share] of shares) add(service, 2 * share);
-      const top = [...shares].sort((a, b) => b[1] - a[1])[0]?.[0];
-      if (top !== undefined) traceSinks.set(top, (traceSinks.get(top) ?? 0) + 1);
+      for (const callee of callees) {
+        if (callers.has(callee)) continue; // explained further down
+        traceSinks.set(callee, (traceSinks.get(callee) ?? 0) + 1);
+        // A sink that logged its own problem in the trace is stronger evidence than a silent one.
+        add(callee, services.has(callee) ? 2 : 1);
+      }
     }
 
     // Without traces: the global mention graph's sinks.
@@ -117,30 +112,6 @@ export class OriginEvidence {
     if (score.size === 0) return earliestBurst(lines, total, window);
     return explain(lines, score, pointedAtBy, traceSinks, tracesWithChain);
   }
-}
-
-/**
- * One trace's problem lines as a call graph (edges: the services each line names) and the graph core's blame: the
- * share of the trace's failure each named service explains (services nobody names are not candidates here).
- */
-function blamedShares(lines: ProblemLine[]): Map<string, number> {
-  const items: SignalledLine[] = [...lines]
-    .sort((a, b) => a.ts - b.ts)
-    .map((l) => ({
-      line: {
-        ts: BigInt(Math.round(l.ts * 1000)) * 1000n,
-        service: l.service,
-        level: normalizeLevel(l.level) ?? "unknown",
-        message: l.message,
-        line: l.message,
-        fields: {},
-      },
-      signals: { callees: new Map((l.mentions ?? []).map((m): [string, EdgeEvidence] => [m, "mention"])), callers: [] },
-    }));
-  const rg = buildCallGraph(items, { timing: false });
-  const named = [...blame(rg).scores].filter(([s, v]) => v > 0 && rg.graph.inDegree(s) > 0);
-  const sum = named.reduce((a, [, v]) => a + v, 0);
-  return new Map(named.map(([s, v]) => [s, v / sum]));
 }
 
 /** The best-scored service, why, and the evidence for it. */

@@ -1,13 +1,19 @@
 import { createRequire } from "node:module";
 import type { countTokens as CountTokens } from "gpt-tokenizer";
 
-// The o200k tokenizer's tables take ~50 MB: loaded on the first count, so a process that never budgets an
-// answer (an export, the live stream) does not hold them.
+// The o200k tokenizer's tables take ~50 MB and ~150 ms to load: loaded on the first count, so a process that
+// never budgets an answer (`npm run export`, a script) does not hold them; the server loads them before it listens
+// (warmTokenizer), so no request pays for it.
 const load = createRequire(import.meta.url);
 let counter: typeof CountTokens | undefined;
 function countTokens(text: string): number {
   counter ??= (load("gpt-tokenizer") as { countTokens: typeof CountTokens }).countTokens;
   return counter(text);
+}
+
+/** Loads the tokenizer now (the server calls it at start-up). */
+export function warmTokenizer(): void {
+  countTokens("");
 }
 
 import { LRUCache } from "lru-cache";
