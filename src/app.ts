@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
+import { registerAnalyze } from "./analyze/routes.ts";
 import { RedisCache } from "./cache/index.ts";
 import { registerCorrelate } from "./correlate/routes.ts";
 import type { Deps } from "./deps.ts";
@@ -53,6 +54,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   registerStream(app, deps, streamTokens);
   registerExport(app, deps);
   registerCorrelate(app, deps);
+  registerAnalyze(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
