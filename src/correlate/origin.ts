@@ -34,6 +34,11 @@ export interface Origin {
   alternatives: Array<{ service: string; score: number }>;
 }
 
+import { normalizeLevel } from "../query/lines.ts";
+import { blame } from "./graph/blame.ts";
+import { buildCallGraph, type SignalledLine } from "./graph/build.ts";
+import type { EdgeEvidence } from "./types.ts";
+
 export { CALLEE_FIELDS, calleeFieldMentions, findMentions, messageMentions } from "./mentions.ts";
 
 export function likelyOrigin(lines: ProblemLine[], window?: { start: number; end: number }): Origin | undefined {
@@ -44,6 +49,7 @@ export function likelyOrigin(lines: ProblemLine[], window?: { start: number; end
 
 /** What one trace's problem lines say: the services that logged, the callees named and the services naming one. */
 interface TraceEvidence {
+  lines: ProblemLine[];
   services: Set<string>;
   callees: Set<string>;
   callers: Set<string>;
@@ -53,6 +59,9 @@ interface TraceEvidence {
  * `likelyOrigin` one line at a time: `add` records each line's evidence (in the lines' order), `origin`
  * weighs it. The answer is `likelyOrigin` of the lines added, so a caller can add lines as it reads them.
  */
+/** Failing traces whose call graph is built one by one (more are sampled evenly). */
+export const MAX_BLAMED_TRACES = 200;
+
 export class OriginEvidence {
   private readonly lines: ProblemLine[] = [];
   private readonly total = new Map<string, number>();
@@ -74,9 +83,10 @@ export class OriginEvidence {
     if (!l.traceId) return;
     let trace = this.byTrace.get(l.traceId);
     if (!trace) {
-      trace = { services: new Set(), callees: new Set(), callers: new Set() };
+      trace = { lines: [], services: new Set(), callees: new Set(), callers: new Set() };
       this.byTrace.set(l.traceId, trace);
     }
+    trace.lines.push(l);
     trace.services.add(l.service);
     for (const callee of mentions) trace.callees.add(callee);
     if (mentions.length > 0) trace.callers.add(l.service);
@@ -89,19 +99,19 @@ export class OriginEvidence {
     const add = (s: string, v: number) => score.set(s, (score.get(s) ?? 0) + v);
     const isExplained = (s: string) => (explained.get(s) ?? 0) / Math.max(1, total.get(s) ?? 0) >= 0.5;
 
-    // Per trace: the sinks of the mention edges inside the trace.
-    let tracesWithChain = 0;
+    // Per trace: the origin the correlation graph finds among the services the trace's lines name.
+    const chained = [...this.byTrace.values()].filter((t) => t.callees.size > 0);
+    const tracesWithChain = chained.length;
     const traceSinks = new Map<string, number>();
-    for (const { services, callees, callers } of this.byTrace.values()) {
-      if (callees.size === 0) continue;
-      tracesWithChain++;
-      for (const callee of callees) {
-        if (callers.has(callee)) continue; // explained further down
-        traceSinks.set(callee, (traceSinks.get(callee) ?? 0) + 1);
-        // A sink that logged its own problem in the trace is stronger evidence than a silent one.
-        add(callee, services.has(callee) ? 2 : 1);
-      }
+    // Each trace's graph costs a little; past MAX_BLAMED_TRACES an even sample of them speaks for all, weighted up.
+    const step = Math.max(1, chained.length / MAX_BLAMED_TRACES);
+    for (let at = 0; at < chained.length; at += step) {
+      const shares = blamedShares(chained[Math.floor(at)]!.lines);
+      for (const [service, share] of shares) add(service, 2 * share * step);
+      const top = [...shares].sort((a, b) => b[1] - a[1])[0]?.[0];
+      if (top !== undefined) traceSinks.set(top, (traceSinks.get(top) ?? 0) + step);
     }
+    for (const [service, n] of traceSinks) traceSinks.set(service, Math.round(n));
 
     // Without traces: the global mention graph's sinks.
     for (const [callee, callers] of pointedAtBy) {
@@ -112,6 +122,30 @@ export class OriginEvidence {
     if (score.size === 0) return earliestBurst(lines, total, window);
     return explain(lines, score, pointedAtBy, traceSinks, tracesWithChain);
   }
+}
+
+/**
+ * One trace's problem lines as a call graph (edges: the services each line names) and the graph core's blame: the
+ * share of the trace's failure each named service explains (services nobody names are not candidates here).
+ */
+function blamedShares(lines: ProblemLine[]): Map<string, number> {
+  const items: SignalledLine[] = [...lines]
+    .sort((a, b) => a.ts - b.ts)
+    .map((l) => ({
+      line: {
+        ts: BigInt(Math.round(l.ts * 1000)) * 1000n,
+        service: l.service,
+        level: normalizeLevel(l.level) ?? "unknown",
+        message: l.message,
+        line: l.message,
+        fields: {},
+      },
+      signals: { callees: new Map((l.mentions ?? []).map((m): [string, EdgeEvidence] => [m, "mention"])), callers: [] },
+    }));
+  const rg = buildCallGraph(items, { timing: false });
+  const named = [...blame(rg).scores].filter(([s, v]) => v > 0 && rg.graph.inDegree(s) > 0);
+  const sum = named.reduce((a, [, v]) => a + v, 0);
+  return new Map(named.map(([s, v]) => [s, v / sum]));
 }
 
 /** The best-scored service, why, and the evidence for it. */
