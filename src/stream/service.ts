@@ -13,7 +13,7 @@ import type { Hub } from "./hub.ts";
 import type { StreamLimits } from "./limits.ts";
 import { Novelty } from "./novelty.ts";
 import { planUpstream } from "./plan.ts";
-import type { FilterFields } from "./protocol.ts";
+import { type FilterFields, STREAM_PROTOCOL_VERSION } from "./protocol.ts";
 import { HubRegistry } from "./registry.ts";
 import { Session, type Subscriptions } from "./session.ts";
 import { Subscription } from "./subscription.ts";
@@ -117,7 +117,7 @@ export function createStreamService(d: StreamServiceDeps): StreamService {
       session.send({
         type: "subscribed",
         id,
-        protocol: 1,
+        protocol: STREAM_PROTOCOL_VERSION,
         seq: 0,
         selector: upstream.query,
         resumed: false,
@@ -144,7 +144,7 @@ export function createStreamService(d: StreamServiceDeps): StreamService {
       session.send({
         type: "subscribed",
         id: sub.id,
-        protocol: 1,
+        protocol: STREAM_PROTOCOL_VERSION,
         seq: sub.seq,
         selector: upstream.query,
         resumed: false,

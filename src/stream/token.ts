@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Cache } from "../cache/types.ts";
 import { DomainError } from "../errors.ts";
+import { signToken, verifyToken } from "../signing.ts";
 import type { StreamCaller } from "./types.ts";
 
 /**
@@ -22,10 +23,8 @@ export const STREAM_TOKEN_TTL_S = 60;
 export const MAX_STREAM_TOKEN_LENGTH = 1024;
 
 const CONTEXT = "logsleuth:stream-token:v1";
-const MAC_BYTES = 32;
 /** The nonce lock outlives the token by this much (clock skew between API instances). */
 const LOCK_MARGIN_MS = 30_000;
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 
 const payloadSchema = z.strictObject({
   v: z.literal(1),
@@ -53,10 +52,6 @@ export interface IssuedStreamToken {
   expires_in: number;
 }
 
-const signingKey = (secret: string): Buffer => createHmac("sha256", secret).update(CONTEXT).digest();
-const macOf = (secret: string, payload: string): Buffer =>
-  createHmac("sha256", signingKey(secret)).update(payload).digest();
-
 /** A token for `caller`, valid until `now + ttlS`, signed with the first secret. */
 export function signStreamToken(
   caller: StreamCaller,
@@ -72,8 +67,7 @@ export function signStreamToken(
     exp: now + (options.ttlS ?? STREAM_TOKEN_TTL_S) * 1000,
     n: options.nonce ?? randomBytes(16).toString("base64url"),
   };
-  const text = Buffer.from(JSON.stringify(payload)).toString("base64url");
-  return `${text}.${macOf(secrets[0], text).toString("base64url")}`;
+  return signToken(CONTEXT, payload, secrets);
 }
 
 /**
@@ -82,21 +76,7 @@ export function signStreamToken(
  * expired) — the caller answers each the same way.
  */
 export function readStreamToken(token: string, secrets: readonly string[], now: number): StreamTokenClaims | undefined {
-  if (token.length > MAX_STREAM_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return undefined;
-  const dot = token.indexOf(".");
-  const text = token.slice(0, dot);
-  const mac = Buffer.from(token.slice(dot + 1), "base64url");
-  if (mac.length !== MAC_BYTES) return undefined;
-  // Every secret is tried (no early exit), each comparison in constant time.
-  let ok = false;
-  for (const secret of secrets) ok = timingSafeEqual(macOf(secret, text), mac) || ok;
-  if (!ok) return undefined;
-  let parsed: ReturnType<typeof payloadSchema.safeParse>;
-  try {
-    parsed = payloadSchema.safeParse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
-  } catch {
-    return undefined;
-  }
+  const parsed = payloadSchema.safeParse(verifyToken(CONTEXT, token, secrets, MAX_STREAM_TOKEN_LENGTH));
   if (!parsed.success || parsed.data.exp <= now) return undefined;
   const p = parsed.data;
   return { keyId: p.kid, tenant: p.ten ?? undefined, scopes: p.sc, expiresAt: p.exp, nonce: p.n };

@@ -1,5 +1,3 @@
-import type { AuthInfo } from "../http/auth/types.ts";
-
 /**
  * The part of a server-side WebSocket (the `ws` package's, as @hono/node-server's
  * upgradeWebSocket hands it over in `ws.raw`) the stream uses: sending with a
@@ -22,8 +20,13 @@ export interface StreamConnection {
   onClose(): void;
 }
 
-/** Who a stream socket serves: the key's tenant and id, as HTTP requests have them. */
-export type StreamCaller = AuthInfo;
+/** Who a stream socket serves: the key's id, tenant and scopes, as the route's authentication found them. */
+export interface StreamCaller {
+  keyId: string;
+  /** Loki tenant of every upstream tail of this socket; undefined = single-tenant Loki. */
+  tenant: string | undefined;
+  scopes: readonly string[];
+}
 
 /** Figures of the live stream, kept for the metrics endpoint. */
 export interface StreamFigures {
